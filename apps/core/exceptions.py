@@ -1,0 +1,80 @@
+"""Domain errors raised by services, and the one handler that turns every error into the contract's shape.
+
+400 ``{"field": ["message"]}`` or ``{"detail": "..."}``; 401; 403 (role or duty conflict); 404 (not
+visible, whether or not it exists); 409 (state conflict, a scarce thing exhausted); 429.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions as drf_exceptions
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+
+class DomainError(Exception):
+    status_code = 400
+    default_detail = "invalid request"
+
+    def __init__(self, detail: Any = None, *, field: str | None = None):
+        self.detail = detail if detail is not None else self.default_detail
+        self.field = field
+        super().__init__(str(self.detail))
+
+    def as_data(self) -> dict[str, Any]:
+        if isinstance(self.detail, dict):
+            return {k: v if isinstance(v, list) else [v] for k, v in self.detail.items()}
+        if self.field:
+            return {self.field: [str(self.detail)]}
+        return {"detail": str(self.detail)}
+
+
+class ValidationFailed(DomainError):
+    """Bad input: 400 naming the field."""
+
+    status_code = 400
+
+
+class NotPermitted(DomainError):
+    """The caller's role may not do this, or a separation-of-duties conflict: 403."""
+
+    status_code = 403
+    default_detail = "you do not have permission to perform this action"
+
+
+class NotFound(DomainError):
+    """Unknown, or not visible to the caller: 404."""
+
+    status_code = 404
+    default_detail = "not found"
+
+
+class Conflict(DomainError):
+    """Wrong state for the action, or a scarce thing is exhausted: 409."""
+
+    status_code = 409
+    default_detail = "conflict with the current state"
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        return Response(exc.as_data(), status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            data: dict[str, Any] = {field: [str(m) for e in errors for m in e.messages] for field, errors in exc.error_dict.items()}
+        else:
+            data = {"detail": " ".join(exc.messages)}
+        return Response(data, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, Http404):
+        exc = drf_exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = drf_exceptions.PermissionDenied()
+    response = exception_handler(exc, context)
+    if response is not None and isinstance(exc, drf_exceptions.ValidationError) and isinstance(response.data, list):
+        response.data = {"detail": " ".join(str(x) for x in response.data)}
+    return response
