@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "axes",
     "apps.core",
     "apps.accounts",
+    "apps.enterprises",
+    "apps.talents",
 ]
 
 MIDDLEWARE = [

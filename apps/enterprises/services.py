@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+
+from apps.core.exceptions import Conflict, NotFound, ValidationFailed
+from apps.core.identifiers import IdentifierError, credit_code_validate
+
+from .lock_objects import quota_qs_select_for_update
+from .models import Enterprise, EnterpriseMember, KeyEnterpriseListing, Quota, QuotaMovement
+
+
+def _quota_locked(*, enterprise_id: int, kind: str, year: int) -> Quota:
+    quota = quota_qs_select_for_update().filter(enterprise_id=enterprise_id, kind=kind, year=year).first()
+    if quota is None:
+        raise Conflict(f"no {kind} quota for {year}: none was allocated to this enterprise")
+    return quota
+
+
+@transaction.atomic
+def quota_consume(
+    *, enterprise_id: int, kind: str, year: int, actor: Any = None, reference: str = "", note: str = ""
+) -> Quota:
+    """Spend one slot. The row is locked so concurrent calls queue; the last slot goes to one of
+    them and the others get Conflict (409). The database refuses ``used > total`` as a backstop."""
+    quota = _quota_locked(enterprise_id=enterprise_id, kind=kind, year=year)
+    if quota.used >= quota.total:
+        raise Conflict(f"{quota.get_kind_display()} {year}: quota exhausted ({quota.used}/{quota.total})")
+    Quota.objects.filter(pk=quota.pk).update(used=F("used") + 1)
+    QuotaMovement.objects.create(quota=quota, delta=1, reference=reference, actor=actor, note=note)
+    quota.refresh_from_db(fields=["used"])
+    return quota
+
+
+@transaction.atomic
+def quota_release(
+    *, enterprise_id: int, kind: str, year: int, actor: Any = None, reference: str = "", note: str = ""
+) -> Quota:
+    """Give one slot back (a cancelled registration, a declined place)."""
+    quota = _quota_locked(enterprise_id=enterprise_id, kind=kind, year=year)
+    if quota.used <= 0:
+        raise Conflict("nothing to release: no slot of this quota is in use")
+    Quota.objects.filter(pk=quota.pk).update(used=F("used") - 1)
+    QuotaMovement.objects.create(quota=quota, delta=-1, reference=reference, actor=actor, note=note)
+    quota.refresh_from_db(fields=["used"])
+    return quota
+
+
+@transaction.atomic
+def quota_set_total(*, enterprise_id: int, kind: str, year: int, total: int, actor: Any = None) -> Quota:
+    """Create or resize a quota; it may not shrink below what is already used."""
+    if total < 0:
+        raise ValidationFailed({"total": ["must be zero or more"]})
+    quota = quota_qs_select_for_update().filter(enterprise_id=enterprise_id, kind=kind, year=year).first()
+    if quota is None:
+        if not Enterprise.objects.filter(pk=enterprise_id).exists():
+            raise NotFound("enterprise not found")
+        return Quota.objects.create(enterprise_id=enterprise_id, kind=kind, year=year, total=total)
+    if total < quota.used:
+        raise Conflict(f"total {total} is below the {quota.used} slots already used")
+    quota.total = total
+    quota.save(update_fields=["total", "updated_at"])
+    return quota
+
+
+@transaction.atomic
+def enterprise_create(
+    *,
+    name: str,
+    credit_code: str,
+    industry: str = "",
+    zone: str = "",
+    kind: str = Enterprise.Kind.COMPANY,
+    is_national: bool = False,
+    floor_area_m2: Any = 0,
+    graduated_firms: int = 0,
+) -> Enterprise:
+    errors: dict[str, list[str]] = {}
+    if not (name or "").strip():
+        errors["name"] = ["必填 / this field is required"]
+    try:
+        credit_code = credit_code_validate(credit_code)
+    except IdentifierError as exc:
+        errors["credit_code"] = [str(exc)]
+    else:
+        if Enterprise.objects.filter(credit_code=credit_code).exists():
+            errors["credit_code"] = ["该统一社会信用代码已存在 / this credit code is already registered"]
+    if kind not in Enterprise.Kind.values:
+        errors["kind"] = [f"one of {', '.join(Enterprise.Kind.values)}"]
+    if errors:
+        raise ValidationFailed(errors)
+    return Enterprise.objects.create(
+        name=name.strip(),
+        credit_code=credit_code,
+        industry=industry,
+        zone=zone,
+        kind=kind,
+        is_national=is_national,
+        floor_area_m2=floor_area_m2,
+        graduated_firms=graduated_firms,
+    )
+
+
+@transaction.atomic
+def enterprise_member_set(*, user: Any, enterprise: Enterprise, title: str = "") -> EnterpriseMember:
+    """Make ``user`` an HR member of ``enterprise`` (one enterprise per HR account)."""
+    member, _ = EnterpriseMember.objects.update_or_create(
+        user=user, defaults={"enterprise": enterprise, "title": title}
+    )
+    return member
+
+
+@transaction.atomic
+def key_listing_set(
+    *, enterprise: Enterprise, year: int, service_officer: Any = None, note: str = ""
+) -> KeyEnterpriseListing:
+    listing, _ = KeyEnterpriseListing.objects.update_or_create(
+        enterprise=enterprise, year=year, defaults={"service_officer": service_officer, "note": note}
+    )
+    return listing

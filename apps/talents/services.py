@@ -1,0 +1,342 @@
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.core import crypto
+from apps.core.exceptions import Conflict, NotFound, NotPermitted, ValidationFailed
+from apps.core.identifiers import (
+    IdentifierError,
+    phone_mask,
+    phone_validate,
+    resident_id_mask,
+    resident_id_parse,
+)
+from apps.core.sms import send_sms
+
+from .models import ProfileClaim, Talent, TalentCategory, TalentCategoryHolding, TalentProfileChange
+
+PROFILE_FIELDS = (
+    "name",
+    "id_number",
+    "phone",
+    "email",
+    "education",
+    "degree",
+    "field",
+    "employer",
+    "is_green_card_holder",
+)
+_MASKERS = {"id_number": resident_id_mask, "phone": phone_mask}
+CLAIM_CODE_TTL = dt.timedelta(minutes=15)
+CLAIM_MAX_ATTEMPTS = 5
+
+
+def _display(field: str, value: Any) -> Any:
+    if value in (None, ""):
+        return value
+    if field in _MASKERS:
+        return _MASKERS[field](str(value))
+    if hasattr(value, "pk"):
+        return value.pk
+    return value
+
+
+def clean_profile_input(data: dict[str, Any], *, instance: Talent | None = None) -> dict[str, Any]:
+    """Validate and normalise profile fields; raise ValidationFailed naming every bad field.
+
+    Derived values are added: ``birth_date`` and ``sex`` from the resident ID, the keyed hashes.
+    """
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in PROFILE_FIELDS:
+            continue
+        if key == "name":
+            value = (value or "").strip()
+            if not value:
+                errors["name"] = ["必填 / this field is required"]
+                continue
+        elif key == "id_number" and value:
+            try:
+                parsed = resident_id_parse(value)
+            except IdentifierError as exc:
+                errors["id_number"] = [str(exc)]
+                continue
+            value = parsed.number
+            cleaned["birth_date"] = parsed.birth_date
+            cleaned["sex"] = parsed.sex
+            cleaned["id_number_hash"] = crypto.pii_hash(parsed.number)
+            holder = Talent.objects.filter(id_number_hash=cleaned["id_number_hash"])
+            if instance is not None:
+                holder = holder.exclude(pk=instance.pk)
+            if holder.exists():
+                errors["id_number"] = ["该身份证号码已登记在其他档案 / this resident ID belongs to another record"]
+                continue
+        elif key == "phone":
+            if value:
+                try:
+                    value = phone_validate(value)
+                except IdentifierError as exc:
+                    errors["phone"] = [str(exc)]
+                    continue
+                cleaned["phone_hash"] = crypto.pii_hash(value)
+            else:
+                value, cleaned["phone_hash"] = "", None
+        elif key == "education" and value and value not in Talent.Education.values:
+            errors["education"] = [f"one of {', '.join(Talent.Education.values)}"]
+            continue
+        cleaned[key] = value if value is not None else ""
+    if errors:
+        raise ValidationFailed(errors)
+    return cleaned
+
+
+def _record_changes(talent: Talent, before: dict[str, Any], *, actor: Any, source: str) -> None:
+    changes = {}
+    for field, old in before.items():
+        new = getattr(talent, field)
+        if old != new:
+            changes[field] = [_display(field, old), _display(field, new)]
+    if changes:
+        TalentProfileChange.objects.create(talent=talent, actor=actor, source=source, changes=changes)
+
+
+@transaction.atomic
+def talent_create(*, actor: Any = None, user: Any = None, source: str = "api", **data: Any) -> Talent:
+    """Create a profile (staff entry or import: ``user`` None; a talent's own: ``user`` set)."""
+    if "name" not in data:
+        raise ValidationFailed({"name": ["必填 / this field is required"]})
+    cleaned = clean_profile_input(data)
+    if user is not None and Talent.objects.filter(user=user).exists():
+        raise Conflict("this account already has a talent profile")
+    talent = Talent(user=user, **cleaned)
+    try:
+        with transaction.atomic():
+            talent.save()
+    except IntegrityError:
+        raise ValidationFailed(
+            {"id_number": ["该身份证号码已登记在其他档案 / this resident ID belongs to another record"]}
+        )
+    TalentProfileChange.objects.create(
+        talent=talent,
+        actor=actor,
+        source=source,
+        changes={f: [None, _display(f, getattr(talent, f))] for f in cleaned if f in PROFILE_FIELDS},
+    )
+    return talent
+
+
+@transaction.atomic
+def talent_update(*, talent: Talent, actor: Any = None, source: str = "api", **data: Any) -> Talent:
+    talent = Talent.objects.select_for_update().get(pk=talent.pk)
+    cleaned = clean_profile_input(data, instance=talent)
+    before = {f: getattr(talent, f) for f in cleaned if f in PROFILE_FIELDS}
+    for key, value in cleaned.items():
+        setattr(talent, key, value)
+    try:
+        with transaction.atomic():
+            talent.save()
+    except IntegrityError:
+        raise ValidationFailed(
+            {"id_number": ["该身份证号码已登记在其他档案 / this resident ID belongs to another record"]}
+        )
+    _record_changes(talent, before, actor=actor, source=source)
+    return talent
+
+
+@transaction.atomic
+def talent_profile_save_for_user(*, user: Any, **data: Any) -> Talent:
+    """A talent's own profile (``PUT/PATCH /talents/me/``).
+
+    A resident ID already on an imported record is never silently taken over: the answer is 409
+    with a pointer to the claim flow; one held by another account is refused the same way.
+    """
+    talent = Talent.objects.filter(user=user).first()
+    id_number = data.get("id_number")
+    if id_number:
+        try:
+            number = resident_id_parse(id_number).number
+        except IdentifierError as exc:
+            raise ValidationFailed({"id_number": [str(exc)]})
+        other = Talent.objects.filter(id_number_hash=crypto.pii_hash(number))
+        if talent is not None:
+            other = other.exclude(pk=talent.pk)
+        other_talent = other.first()
+        if other_talent is not None:
+            if other_talent.user_id is None:
+                raise Conflict(
+                    {
+                        "id_number": [
+                            "该身份证号码已有人才档案，请通过认领验证后关联 / a record with this resident ID exists: "
+                            "claim it (POST /api/v1/talents/me/claim/)"
+                        ]
+                    }
+                )
+            raise ValidationFailed(
+                {"id_number": ["该身份证号码已被其他账户使用 / this resident ID is held by another account"]}
+            )
+    if talent is None:
+        data.setdefault("name", "")
+        return talent_create(actor=user, user=user, source="api", **data)
+    return talent_update(talent=talent, actor=user, source="api", **data)
+
+
+@transaction.atomic
+def holding_set(
+    *,
+    talent: Talent,
+    category_code: str,
+    year: int | None = None,
+    issuing_body: str = "",
+    verified: bool | None = None,
+    actor: Any = None,
+    source: str = "api",
+) -> TalentCategoryHolding:
+    """Add or update a category the talent holds. Only staff (``verified`` not None) verify."""
+    category = TalentCategory.objects.filter(code=category_code, active=True).first()
+    if category is None:
+        raise ValidationFailed({"categories": [f"unknown category: {category_code}"]})
+    holding, created = TalentCategoryHolding.objects.get_or_create(
+        talent=talent, category=category, defaults={"year": year, "issuing_body": issuing_body}
+    )
+    changed = created
+    if not created and (holding.year != year or holding.issuing_body != issuing_body):
+        holding.year, holding.issuing_body = year, issuing_body
+        # A self-declared change needs verifying again.
+        if verified is None:
+            holding.verified = False
+        changed = True
+    if verified is not None and holding.verified != verified:
+        holding.verified = verified
+        holding.verified_by = actor if verified else None
+        holding.verified_at = timezone.now() if verified else None
+        changed = True
+    if changed:
+        holding.save()
+        TalentProfileChange.objects.create(
+            talent=talent,
+            actor=actor,
+            source=source,
+            changes={
+                f"category:{category.code}": [
+                    None if created else "changed",
+                    {"year": year, "verified": holding.verified},
+                ]
+            },
+        )
+    return holding
+
+
+@transaction.atomic
+def holding_remove(*, talent: Talent, category_code: str, actor: Any = None, source: str = "api") -> None:
+    deleted, _ = TalentCategoryHolding.objects.filter(talent=talent, category__code=category_code).delete()
+    if deleted:
+        TalentProfileChange.objects.create(
+            talent=talent, actor=actor, source=source, changes={f"category:{category_code}": ["held", None]}
+        )
+
+
+# --- Claiming an imported record ---------------------------------------------------------------
+
+
+@transaction.atomic
+def claim_start(*, user: Any, id_number: str) -> ProfileClaim:
+    """A registered user asks to take over the imported, unclaimed record with this resident ID.
+
+    A 6-digit code goes by SMS to the phone on the imported record (not to the claimant's phone);
+    without a phone there, staff confirm the claim in the admin.
+    """
+    if Talent.objects.filter(user=user).exists():
+        raise Conflict("this account already has a talent profile")
+    try:
+        number = resident_id_parse(id_number).number
+    except IdentifierError as exc:
+        raise ValidationFailed({"id_number": [str(exc)]})
+    talent = Talent.objects.select_for_update().filter(id_number_hash=crypto.pii_hash(number)).first()
+    if talent is None:
+        raise NotFound("no imported record with this resident ID")
+    if talent.user_id is not None:
+        raise ValidationFailed(
+            {"id_number": ["该身份证号码已被其他账户使用 / this resident ID is held by another account"]}
+        )
+    ProfileClaim.objects.filter(talent=talent, user=user, status=ProfileClaim.Status.PENDING).update(
+        status=ProfileClaim.Status.EXPIRED
+    )
+    code = f"{secrets.randbelow(10**6):06d}"
+    claim = ProfileClaim.objects.create(
+        talent=talent,
+        user=user,
+        code_hash=crypto.pii_hash(f"claim:{code}") if talent.phone else "",
+        expires_at=timezone.now() + CLAIM_CODE_TTL,
+    )
+    if talent.phone:
+        phone = talent.phone
+        transaction.on_commit(
+            lambda: send_sms(phone, f"【海珠人才】您的档案认领验证码为{code}，15分钟内有效。Your claim code: {code}")
+        )
+    return claim
+
+
+def claim_confirm_code(*, user: Any, claim_id: int, code: str) -> Talent:
+    """Complete a claim with the code sent to the record's phone.
+
+    A wrong code counts as an attempt and an expired claim is marked so; those writes commit even
+    though the call answers with an error, so the attempt limit cannot be bypassed.
+    """
+    error: Exception | None = None
+    with transaction.atomic():
+        claim = ProfileClaim.objects.select_for_update().filter(pk=claim_id, user=user).first()
+        if claim is None:
+            raise NotFound("claim not found")
+        if claim.status != ProfileClaim.Status.PENDING:
+            raise Conflict("this claim is no longer pending")
+        if not claim.code_hash:
+            raise Conflict("this record has no phone: district staff will confirm the claim")
+        if claim.expires_at < timezone.now() or claim.attempts >= CLAIM_MAX_ATTEMPTS:
+            claim.status = ProfileClaim.Status.EXPIRED
+            claim.save(update_fields=["status", "updated_at"])
+            error = Conflict("the code has expired or too many wrong codes were entered: start again")
+        elif not secrets.compare_digest(claim.code_hash, crypto.pii_hash(f"claim:{(code or '').strip()}")):
+            claim.attempts += 1
+            claim.save(update_fields=["attempts", "updated_at"])
+            error = ValidationFailed({"code": ["验证码错误 / wrong code"]})
+        else:
+            return _claim_complete(claim, confirmed_by=None)
+    raise error
+
+
+@transaction.atomic
+def claim_confirm_by_staff(*, claim_id: int, staff: Any) -> Talent:
+    if not getattr(staff, "is_district_staff", False):
+        raise NotPermitted()
+    claim = ProfileClaim.objects.select_for_update().filter(pk=claim_id).first()
+    if claim is None:
+        raise NotFound("claim not found")
+    if claim.status != ProfileClaim.Status.PENDING:
+        raise Conflict("this claim is no longer pending")
+    return _claim_complete(claim, confirmed_by=staff)
+
+
+def _claim_complete(claim: ProfileClaim, *, confirmed_by: Any) -> Talent:
+    talent = Talent.objects.select_for_update().get(pk=claim.talent_id)
+    if talent.user_id is not None:
+        raise Conflict("this record was claimed by another account")
+    if Talent.objects.filter(user_id=claim.user_id).exists():
+        raise Conflict("this account already has a talent profile")
+    talent.user_id = claim.user_id
+    talent.save(update_fields=["user", "updated_at"])
+    claim.status = ProfileClaim.Status.CONFIRMED
+    claim.confirmed_by = confirmed_by
+    claim.save(update_fields=["status", "confirmed_by", "updated_at"])
+    TalentProfileChange.objects.create(
+        talent=talent,
+        actor=confirmed_by or claim.user,
+        source="claim",
+        changes={"user": [None, claim.user_id]},
+    )
+    return talent
