@@ -1,0 +1,126 @@
+"""Household registration and green card: their own steps in the shared workflow."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+
+from apps.core.exceptions import Conflict
+from apps.enterprises.models import Quota
+from apps.enterprises.selectors import enterprise_is_key
+from apps.enterprises.services import quota_consume
+from apps.talents.services import talent_update
+from apps.workflow.engine import ServiceSteps
+
+from .models import GreenCard, RegistrationCard
+
+
+class HukouSteps(ServiceSteps):
+    """Approval spends one of the employer's ``hukou_indicator`` slots for the year when the
+    employer is on that year's key-enterprise list (总量控制类指标); 409 when none is left."""
+
+    def on_approve(self, application: Any, *, actor: Any, inputs: dict[str, Any]) -> None:
+        year = timezone.localdate().year
+        if application.enterprise_id and enterprise_is_key(enterprise_id=application.enterprise_id, year=year):
+            quota_consume(
+                enterprise_id=application.enterprise_id,
+                kind=Quota.Kind.HUKOU_INDICATOR,
+                year=year,
+                actor=actor,
+                reference=application.number or "",
+                note="人才入户审批 / household registration approved",
+            )
+            application.result = {
+                **application.result,
+                "quota": {"enterprise": application.enterprise_id, "year": year},
+            }
+
+    def on_fulfil(self, application: Any, *, actor: Any, inputs: dict[str, Any]) -> None:
+        today = timezone.localdate()
+        quota = application.result.get("quota") or {}
+        card = RegistrationCard.objects.create(
+            application=application,
+            talent=application.applicant,
+            number=f"RH{today.year}{application.pk:08d}",
+            issued_on=today,
+            quota_year=quota.get("year"),
+            quota_enterprise_id=quota.get("enterprise"),
+        )
+        application.result = {**application.result, "card_number": card.number, "issued_on": today.isoformat()}
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+class GreenCardSteps(ServiceSteps):
+    def _config(self, application: Any) -> dict[str, Any]:
+        defaults = {"a_categories": [], "a_years": 5, "b_years": 1, "b_renewals": 1}
+        return {**defaults, **(application.service.config or {})}
+
+    def _card_class(self, application: Any) -> str:
+        held = set(application.applicant.holdings.values_list("category__code", flat=True))
+        return GreenCard.CardClass.A if held & set(self._config(application)["a_categories"]) else GreenCard.CardClass.B
+
+    def _current_card(self, talent: Any) -> GreenCard | None:
+        return GreenCard.objects.filter(talent=talent).order_by("-issued_on", "-id").first()
+
+    def eligibility_problems(self, application: Any) -> list[str]:
+        problems = []
+        config = self._config(application)
+        current = self._current_card(application.applicant)
+        today = timezone.localdate()
+        if current is not None and self._card_class(application) == GreenCard.CardClass.B:
+            if current.card_class == GreenCard.CardClass.B and current.renewal_count >= config["b_renewals"]:
+                problems.append("B卡仅可续期一次 / a B card can be renewed only once")
+        if current is not None and current.card_class == GreenCard.CardClass.A and current.expires_on > today:
+            problems.append(f"已持有有效A卡至{current.expires_on} / already holds a valid A card")
+        return problems
+
+    def on_approve(self, application: Any, *, actor: Any, inputs: dict[str, Any]) -> None:
+        # Re-check at decision time: a card may have been issued since the pre-check.
+        problems = self.eligibility_problems(application)
+        if problems:
+            raise Conflict("；".join(problems))
+
+    def on_fulfil(self, application: Any, *, actor: Any, inputs: dict[str, Any]) -> None:
+        config = self._config(application)
+        today = timezone.localdate()
+        card_class = self._card_class(application)
+        previous = self._current_card(application.applicant)
+        renewal_of = None
+        renewal_count = 0
+        if (
+            card_class == GreenCard.CardClass.B
+            and previous is not None
+            and previous.card_class == GreenCard.CardClass.B
+        ):
+            if previous.renewal_count >= config["b_renewals"]:
+                raise Conflict("B卡仅可续期一次 / a B card can be renewed only once")
+            renewal_of, renewal_count = previous, previous.renewal_count + 1
+        years = config["a_years"] if card_class == GreenCard.CardClass.A else config["b_years"]
+        start = max(today, previous.expires_on) if renewal_of else today
+        card = GreenCard.objects.create(
+            application=application,
+            talent=application.applicant,
+            number=f"HZGC-{card_class}{today.year}{application.pk:06d}",
+            card_class=card_class,
+            issued_on=today,
+            expires_on=_add_years(start, years),
+            renewal_of=renewal_of,
+            renewal_count=renewal_count,
+        )
+        if not application.applicant.is_green_card_holder:
+            talent_update(talent=application.applicant, actor=actor, source="system", is_green_card_holder=True)
+            application.applicant.is_green_card_holder = True
+        application.result = {
+            **application.result,
+            "card_number": card.number,
+            "card_class": card.card_class,
+            "expires_on": card.expires_on.isoformat(),
+        }

@@ -1,0 +1,325 @@
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from apps.core.exceptions import NotFound, ValidationFailed
+
+from . import selectors, services
+from .models import Application, ApplicationEvent, Attachment, MaterialRequirement, ServiceDefinition
+from .states import Status
+
+# --- catalog -----------------------------------------------------------------------------------
+
+
+class MaterialSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MaterialRequirement
+        fields = ["code", "name", "required", "accepted_types", "max_size_mb"]
+
+
+class ServiceSerializer(serializers.ModelSerializer):
+    materials = MaterialSerializer(many=True, read_only=True)
+    eligible_categories = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+
+    class Meta:
+        model = ServiceDefinition
+        fields = [
+            "code",
+            "name",
+            "name_en",
+            "description",
+            "materials",
+            "time_limit_days",
+            "applicant_kinds",
+            "eligible_categories",
+        ]
+
+
+class ServiceViewSet(viewsets.ReadOnlyModelViewSet):
+    """The service catalog: everything an applicant must bring, told once (一次性告知)."""
+
+    serializer_class = ServiceSerializer
+    permission_classes = [permissions.AllowAny]
+    lookup_field = "code"
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.services_catalog()
+
+
+# --- applications ------------------------------------------------------------------------------
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    material = serializers.CharField(source="material_code")
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = [
+            "id",
+            "material",
+            "version",
+            "original_name",
+            "content_type",
+            "size",
+            "sha256",
+            "uploaded_at",
+            "download_url",
+        ]
+
+    def get_download_url(self, obj: Attachment) -> str:
+        return f"/api/v1/applications/{obj.application_id}/attachments/{obj.pk}/download/"
+
+
+class ApplicantSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    id_number_masked = serializers.CharField()
+    is_green_card_holder = serializers.BooleanField()
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    service = serializers.CharField(source="service.code")
+    service_name = serializers.CharField(source="service.name")
+    status_display = serializers.CharField(source="get_status_display")
+    applicant = ApplicantSerializer()
+    submitted_by = serializers.CharField(source="submitted_by.username")
+    assignee = serializers.SerializerMethodField()
+    available_actions = serializers.SerializerMethodField()
+    precheck_report = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "number",
+            "service",
+            "service_name",
+            "status",
+            "status_display",
+            "applicant",
+            "submitted_by",
+            "enterprise",
+            "data",
+            "available_actions",
+            "priority",
+            "assignee",
+            "submitted_at",
+            "accepted_at",
+            "deadline",
+            "supplement_deadline",
+            "missing_materials",
+            "problems",
+            "reject_reason",
+            "decided_at",
+            "completed_at",
+            "result",
+            "precheck_report",
+            "created_at",
+            "updated_at",
+        ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_available_actions(self, obj: Application) -> list[str]:
+        return selectors.available_actions(self.context["request"].user, obj)
+
+    def get_assignee(self, obj: Application) -> str | None:
+        return obj.assignee.username if obj.assignee_id else None
+
+    @extend_schema_field(serializers.DictField())
+    def get_precheck_report(self, obj: Application) -> dict[str, Any]:
+        # The applicant sees the problems to fix; staff see the whole report.
+        report = obj.precheck_report or {}
+        if self.context["request"].user.is_district_staff:
+            return report
+        return {
+            "ok": report.get("ok"),
+            "issues": [{"code": i.get("code"), "message": i.get("message")} for i in report.get("issues", [])],
+        }
+
+
+class ApplicationDetailSerializer(ApplicationSerializer):
+    attachments = serializers.SerializerMethodField()
+
+    class Meta(ApplicationSerializer.Meta):
+        fields = ApplicationSerializer.Meta.fields + ["attachments"]
+
+    @extend_schema_field(AttachmentSerializer(many=True))
+    def get_attachments(self, obj: Application) -> list[dict[str, Any]]:
+        return AttachmentSerializer(list(selectors.latest_attachments(obj).values()), many=True).data
+
+
+class ApplicationCreateSerializer(serializers.Serializer):
+    service = serializers.CharField()
+    talent = serializers.IntegerField(required=False, help_text="HR only: the talent applied for")
+    data = serializers.DictField(required=False, help_text="service-specific fields (may also be sent at top level)")
+
+
+class ApplicationUpdateSerializer(serializers.Serializer):
+    data = serializers.DictField()
+
+
+class ActionSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    missing_materials = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=50)
+    problems = serializers.ListField(child=serializers.CharField(max_length=1000), required=False, max_length=50)
+    supplement_days = serializers.IntegerField(required=False)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ApplicationEvent
+        fields = ["id", "action", "from_status", "to_status", "actor", "note", "data", "at"]
+
+    def get_actor(self, obj: ApplicationEvent) -> str | None:
+        return obj.actor.username if obj.actor_id else None
+
+
+class UploadSerializer(serializers.Serializer):
+    material = serializers.CharField(max_length=50)
+    file = serializers.FileField()
+
+
+class ApplicationFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
+    service = django_filters.CharFilter(field_name="service__code")
+
+    class Meta:
+        model = Application
+        fields = ["status", "service"]
+
+
+def _client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    filterset_class = ApplicationFilter
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return selectors.applications_visible_to(self.request.user).order_by("-id")
+
+    def get_serializer_class(self):
+        return ApplicationDetailSerializer if self.action == "retrieve" else ApplicationSerializer
+
+    def _detail(self, application: Application, code: int = status.HTTP_200_OK) -> Response:
+        application = self.get_queryset().get(pk=application.pk)
+        return Response(ApplicationDetailSerializer(application, context={"request": self.request}).data, status=code)
+
+    @extend_schema(request=ApplicationCreateSerializer, responses={201: ApplicationDetailSerializer})
+    def create(self, request):
+        if not isinstance(request.data, dict):
+            raise ValidationFailed("a JSON object is expected")
+        body = ApplicationCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        extra = {k: v for k, v in request.data.items() if k not in ("service", "talent", "data")}
+        application = services.application_create(
+            user=request.user,
+            service_code=body.validated_data["service"],
+            talent_id=body.validated_data.get("talent"),
+            data={**extra, **body.validated_data.get("data", {})},
+        )
+        return self._detail(application, status.HTTP_201_CREATED)
+
+    @extend_schema(request=ApplicationUpdateSerializer, responses=ApplicationDetailSerializer)
+    def partial_update(self, request, pk=None):
+        if not isinstance(request.data, dict):
+            raise ValidationFailed("a JSON object is expected")
+        data = request.data.get("data")
+        if data is None:
+            data = {k: v for k, v in request.data.items()}
+        if not isinstance(data, dict):
+            raise ValidationFailed({"data": ["an object of service fields"]})
+        application = services.application_update(application_id=self._pk(pk), user=request.user, data=data)
+        return self._detail(application)
+
+    @staticmethod
+    def _pk(pk: Any) -> int:
+        try:
+            return int(pk)
+        except (TypeError, ValueError):
+            raise NotFound()
+
+    @extend_schema(
+        request=ActionSerializer,
+        responses=ApplicationDetailSerializer,
+        parameters=[
+            OpenApiParameter(
+                "action_name",
+                str,
+                OpenApiParameter.PATH,
+                description="submit, withdraw, resubmit, accept, accept_with_missing, return, recommend, approve, reject, fulfil, or a service's own",
+            )
+        ],
+    )
+    @action(detail=True, methods=["post"], url_path=r"actions/(?P<action_name>[a-z_]+)")
+    def act(self, request, pk=None, action_name: str = ""):
+        if not isinstance(request.data, dict):
+            raise ValidationFailed("a JSON object is expected")
+        body = ActionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        inputs = {**{k: v for k, v in request.data.items() if k not in body.fields}, **body.validated_data}
+        application = services.application_act(
+            application_id=self._pk(pk), action=action_name, actor=request.user, inputs=inputs, ip=_client_ip(request)
+        )
+        return self._detail(application)
+
+    @extend_schema(responses=EventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def events(self, request, pk=None):
+        application = self.get_object()
+        events = application.events.select_related("actor").order_by("at", "id")
+        page = self.paginate_queryset(events)
+        return self.get_paginated_response(EventSerializer(page, many=True).data)
+
+    @extend_schema(
+        request={"multipart/form-data": UploadSerializer},
+        responses={201: AttachmentSerializer, 200: AttachmentSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
+    def attachments(self, request, pk=None):
+        if request.method == "GET":
+            application = self.get_object()
+            return Response(AttachmentSerializer(application.attachments.all(), many=True).data)
+        body = UploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        attachment = services.attachment_upload(
+            application_id=self._pk(pk),
+            user=request.user,
+            material_code=body.validated_data["material"],
+            upload=body.validated_data["file"],
+        )
+        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>\d+)/download")
+    def download(self, request, pk=None, attachment_id=None):
+        application = self.get_object()
+        attachment = application.attachments.filter(pk=attachment_id).first()
+        if attachment is None:
+            raise NotFound()
+        response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type, as_attachment=True)
+        extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(
+            attachment.content_type, "bin"
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="{application.number}-{attachment.material_code}-v{attachment.version}.{extension}"'
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+__all__ = ["ServiceViewSet", "ApplicationViewSet", "inline_serializer"]

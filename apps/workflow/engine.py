@@ -1,0 +1,138 @@
+"""The workflow engine: one declarative table of transitions, shared by every service.
+
+The API's ``available_actions``, the admin's buttons and the tests all read ``TABLE`` (through
+``table_for``). A service's app registers a ``ServiceSteps`` subclass to add transitions (publicity,
+offers) or change who may act, and to run its own code on an action (spend a quota, issue a card).
+The engine knows no particular service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from apps.accounts import roles
+
+from .states import Status
+
+APPLICANT = "applicant"  # the talent, or the HR user who submitted for them
+SYSTEM = "system"  # the engine itself: pre-check, expiry
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    source: str
+    target: str
+    roles: frozenset[str]
+    inputs: tuple[str, ...] = ()  # required inputs, checked before anything changes
+    label: str = ""
+
+
+def _t(
+    action: str, sources: Iterable[str], target: str, who: Iterable[str], inputs=(), label: str = ""
+) -> list[Transition]:
+    return [Transition(action, s, target, frozenset(who), tuple(inputs), label) for s in sources]
+
+
+S = Status
+TABLE: tuple[Transition, ...] = tuple(
+    _t("submit", [S.DRAFT], S.SUBMITTED, [APPLICANT], label="提交 Submit")
+    + _t("resubmit", [S.RETURNED], S.SUBMITTED, [APPLICANT], label="重新提交 Resubmit")
+    + _t(
+        "withdraw",
+        [S.DRAFT, S.SUBMITTED, S.RETURNED, S.PRE_REVIEW, S.UNDER_REVIEW],
+        S.WITHDRAWN,
+        [APPLICANT],
+        label="撤回 Withdraw",
+    )
+    + _t("precheck", [S.SUBMITTED], S.PRE_REVIEW, [SYSTEM], label="自动预审 Pre-check")
+    + _t("accept", [S.PRE_REVIEW], S.UNDER_REVIEW, [roles.INTAKE_CLERK], label="受理 Accept")
+    + _t(
+        "accept_with_missing",
+        [S.PRE_REVIEW],
+        S.UNDER_REVIEW,
+        [roles.INTAKE_CLERK],
+        inputs=("supplement_days",),
+        label="容缺受理 Accept with missing materials",
+    )
+    + _t("return", [S.PRE_REVIEW], S.RETURNED, [roles.INTAKE_CLERK], label="退回补正 Return")
+    + _t("return", [S.UNDER_REVIEW], S.RETURNED, [roles.REVIEWER], label="退回补正 Return")
+    + _t("return", [S.PENDING_APPROVAL], S.RETURNED, [roles.APPROVER], label="退回补正 Return")
+    + _t("recommend", [S.UNDER_REVIEW], S.PENDING_APPROVAL, [roles.REVIEWER], label="审核通过 Recommend")
+    + _t("approve", [S.PENDING_APPROVAL], S.APPROVED, [roles.APPROVER], label="批准 Approve")
+    + _t("reject", [S.PRE_REVIEW], S.REJECTED, [roles.INTAKE_CLERK], inputs=("reason",), label="不予受理 Reject")
+    + _t("reject", [S.UNDER_REVIEW], S.REJECTED, [roles.REVIEWER], inputs=("reason",), label="不予批准 Reject")
+    + _t("reject", [S.PENDING_APPROVAL], S.REJECTED, [roles.APPROVER], inputs=("reason",), label="不予批准 Reject")
+    + _t("fulfil", [S.APPROVED], S.COMPLETED, [roles.INTAKE_CLERK], label="办结 Fulfil")
+    + _t(
+        "supplement_expired",
+        [S.UNDER_REVIEW, S.PENDING_APPROVAL],
+        S.REJECTED,
+        [SYSTEM],
+        label="逾期未补正 Supplement overdue",
+    )
+)
+
+SYSTEM_ACTIONS = frozenset(t.action for t in TABLE if SYSTEM in t.roles)
+
+
+@dataclass
+class ServiceSteps:
+    """What a service adds to the shared workflow. Subclass and ``register`` it for a service code.
+
+    Hooks run inside the action's transaction, after the engine's checks and before the new state is
+    saved; raising a domain error (Conflict, ValidationFailed) rolls the whole action back.
+    """
+
+    code: str = ""
+    extra_transitions: tuple[Transition, ...] = field(default_factory=tuple)
+    # action -> roles that replace the table's roles for that action (e.g. subsidy payments by finance)
+    role_overrides: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def table(self) -> tuple[Transition, ...]:
+        rows = []
+        for t in TABLE + self.extra_transitions:
+            if t.action in self.role_overrides:
+                t = Transition(t.action, t.source, t.target, self.role_overrides[t.action], t.inputs, t.label)
+            rows.append(t)
+        return tuple(rows)
+
+    def clean_data(self, data: dict[str, Any], *, application: Any) -> dict[str, Any]:
+        """Validate the service-specific fields of a draft; raise ValidationFailed naming fields."""
+        return data
+
+    def eligibility_problems(self, application: Any) -> list[str]:
+        """Problems the pre-check reports beyond the shared ones."""
+        return []
+
+    def on_action(self, action: str, application: Any, *, actor: Any, inputs: dict[str, Any]) -> None:
+        """Run the service's own code for an action (``on_approve``, ``on_fulfil``...)."""
+        hook = getattr(self, f"on_{action}", None)
+        if hook is not None:
+            hook(application, actor=actor, inputs=inputs)
+
+
+_REGISTRY: dict[str, ServiceSteps] = {}
+_DEFAULT = ServiceSteps()
+
+
+def register(steps: ServiceSteps) -> ServiceSteps:
+    _REGISTRY[steps.code] = steps
+    return steps
+
+
+def steps_for(service_code: str) -> ServiceSteps:
+    return _REGISTRY.get(service_code, _DEFAULT)
+
+
+def table_for(service_code: str) -> tuple[Transition, ...]:
+    return steps_for(service_code).table()
+
+
+def allows(transition: Transition, caller_roles: frozenset[str] | set[str]) -> bool:
+    """District admins may take every staff action."""
+    if transition.roles & caller_roles:
+        return True
+    return roles.DISTRICT_ADMIN in caller_roles and bool(transition.roles & roles.STAFF_ROLES)

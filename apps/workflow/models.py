@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.models import TimeStampedModel
+from apps.core.storage import private_storage
+
+from .states import OPEN, Status
+
+
+class ServiceDefinition(TimeStampedModel):
+    """A kind of application in the catalog, editable by district admins."""
+
+    class ApplicantKind(models.TextChoices):
+        TALENT = "talent", _("人才本人")
+        ENTERPRISE_HR = "enterprise_hr", _("企业人事代办")
+
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
+    description = models.TextField(_("说明"), blank=True)
+    time_limit_days = models.PositiveSmallIntegerField(_("办理时限（工作日）"), default=20)
+    applicant_kinds = models.JSONField(_("申请人类型"), default=list, help_text='["talent", "enterprise_hr"]')
+    eligible_categories = models.ManyToManyField(
+        "talents.TalentCategory", blank=True, related_name="services", verbose_name=_("可申请的人才类别（空为不限）")
+    )
+    config = models.JSONField(_("业务参数"), default=dict, blank=True)
+    active = models.BooleanField(_("启用"), default=True)
+    sort_order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("服务事项")
+        verbose_name_plural = _("服务事项")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MaterialRequirement(models.Model):
+    """One material an applicant must (or may) bring: the one-time notice (一次性告知) lists them all."""
+
+    service = models.ForeignKey(ServiceDefinition, on_delete=models.CASCADE, related_name="materials")
+    code = models.SlugField(_("材料代码"), max_length=50)
+    name = models.CharField(_("材料名称"), max_length=200)
+    required = models.BooleanField(_("必交"), default=True)
+    accepted_types = models.JSONField(_("允许的文件类型"), default=list, help_text='["pdf", "jpeg", "png"]')
+    max_size_mb = models.PositiveSmallIntegerField(_("大小上限（MB）"), default=10)
+    sort_order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["service_id", "sort_order", "id"]
+        verbose_name = _("申请材料")
+        verbose_name_plural = _("申请材料")
+        constraints = [models.UniqueConstraint(fields=["service", "code"], name="material_unique_code_per_service")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Application(TimeStampedModel):
+    """One application for one service by one talent. ``status`` moves only through the engine."""
+
+    number = models.CharField(_("申请编号"), max_length=20, unique=True, null=True, blank=True)
+    service = models.ForeignKey(ServiceDefinition, on_delete=models.PROTECT, related_name="applications")
+    applicant = models.ForeignKey("talents.Talent", on_delete=models.PROTECT, related_name="applications")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="applications_submitted",
+        verbose_name=_("申请账户"),
+    )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", null=True, blank=True, on_delete=models.SET_NULL, related_name="applications"
+    )
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    data = models.JSONField(_("申请内容"), default=dict, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_applications"
+    )
+    priority = models.SmallIntegerField(_("优先级"), default=0, help_text=_("人才绿卡持有人优先"))
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
+    clock_started_on = models.DateField(null=True, blank=True, editable=False)
+    working_days_used = models.PositiveSmallIntegerField(default=0, editable=False)
+    deadline = models.DateField(_("办结时限"), null=True, blank=True, db_index=True)
+    supplement_deadline = models.DateField(_("补正期限"), null=True, blank=True, db_index=True)
+    missing_materials = models.JSONField(_("缺少材料"), default=list, blank=True)
+    problems = models.JSONField(_("需补正问题"), default=list, blank=True)
+    recommended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    reject_reason = models.TextField(_("不予批准理由"), blank=True)
+    precheck_report = models.JSONField(_("预审报告"), default=dict, blank=True)
+    precheck_at = models.DateTimeField(null=True, blank=True)
+    result = models.JSONField(_("办理结果"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("申请")
+        verbose_name_plural = _("申请")
+        constraints = [
+            # One open application per talent per service; drafts are unlimited.
+            models.UniqueConstraint(
+                fields=["applicant", "service"],
+                condition=Q(status__in=sorted(OPEN)),
+                name="one_open_application_per_service",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-priority", "deadline"], name="app_queue_idx"),
+            models.Index(fields=["assignee", "status"], name="app_assignee_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"draft #{self.pk}"
+
+
+class ApplicationEvent(models.Model):
+    """Append-only audit timeline: every transition and notable step."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("办理记录")
+        verbose_name_plural = _("办理记录")
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.from_status}→{self.to_status}"
+
+
+def attachment_upload_to(instance: Attachment, filename: str) -> str:
+    # Never the uploaded name: a random one under the application's folder.
+    return f"applications/{instance.application_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A version of one material. A new upload for the same code is a new version; the latest counts."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments")
+    material_code = models.SlugField(max_length=50)
+    version = models.PositiveSmallIntegerField(default=1)
+    file = models.FileField(upload_to=attachment_upload_to, storage=private_storage)
+    original_name = models.CharField(max_length=200, blank=True)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["material_code", "-version"]
+        verbose_name = _("申请材料文件")
+        verbose_name_plural = _("申请材料文件")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "material_code", "version"], name="attachment_unique_version"
+            )
+        ]
+
+
+class DeadlineNotice(models.Model):
+    """Claims a reminder/escalation so the beat job never sends one twice."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="deadline_notices")
+    kind = models.CharField(max_length=20)  # reminder | escalation | supplement_expired
+    deadline = models.DateField()
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["application", "kind", "deadline"], name="deadline_notice_once"),
+        ]

@@ -1,0 +1,102 @@
+"""Turns workflow events into notifications, through the one ``notify()`` entry point.
+
+Called after commit; each event notifies each person at most once (the event id is the key)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.utils import timezone
+
+from apps.core.workdays import working_days_between
+
+from .models import Application, ApplicationEvent
+
+logger = logging.getLogger(__name__)
+
+# action -> notification kind; actions not listed notify nobody (create, upload, assign).
+KIND_BY_ACTION = {
+    "submit": "application.submitted",
+    "resubmit": "application.resubmitted",
+    "precheck": "application.prechecked",
+    "accept": "application.accepted",
+    "accept_with_missing": "application.accepted_with_missing",
+    "return": "application.returned",
+    "recommend": "application.recommended",
+    "approve": "application.approved",
+    "reject": "application.rejected",
+    "withdraw": "application.withdrawn",
+    "fulfil": "application.completed",
+    "supplement_expired": "application.supplement_overdue_rejected",
+}
+
+
+def _material_names(application: Application, codes: list[str]) -> str:
+    names = dict(application.service.materials.values_list("code", "name"))
+    return "；".join(names.get(code, code) for code in codes)
+
+
+def _context(application: Application, event: ApplicationEvent | None = None) -> dict[str, Any]:
+    data = event.data if event else {}
+    return {
+        "service": application.service.name,
+        "number": application.number or "",
+        "status": application.get_status_display(),
+        "deadline": application.deadline.isoformat() if application.deadline else "",
+        "supplement_deadline": application.supplement_deadline.isoformat() if application.supplement_deadline else "",
+        "missing_materials": _material_names(application, data.get("missing_materials", [])),
+        "problems": "；".join(data.get("problems", [])),
+        "note": event.note if event else "",
+        "reason": data.get("reason", application.reject_reason),
+        "card_number": (application.result or {}).get("card_number", ""),
+        "card_class": (application.result or {}).get("card_class", ""),
+        "expires_on": (application.result or {}).get("expires_on", ""),
+    }
+
+
+def _applicant_recipients(application: Application) -> list[Any]:
+    people: list[Any] = [application.submitted_by]
+    if application.applicant.user_id and application.applicant.user_id != application.submitted_by_id:
+        people.append(application.applicant.user)
+    return people
+
+
+def notify_application_event(event_id: int) -> None:
+    from apps.notifications.services import notify
+
+    event = ApplicationEvent.objects.select_related(
+        "application__service", "application__submitted_by", "application__applicant__user"
+    ).get(pk=event_id)
+    kind = KIND_BY_ACTION.get(event.action)
+    if kind is None:
+        return
+    application = event.application
+    for recipient in _applicant_recipients(application):
+        notify(
+            kind=kind,
+            recipient=recipient,
+            event_key=f"application-event:{event.pk}",
+            context=_context(application, event),
+            link=f"/api/v1/applications/{application.pk}/",
+        )
+
+
+def notify_deadline(application: Application, *, kind: str, recipients: list[Any]) -> None:
+    from apps.notifications.services import notify
+
+    today = timezone.localdate()
+    context = _context(application)
+    if application.deadline:
+        gap = working_days_between(today, application.deadline)
+        context["days_left"] = max(gap, 0)
+        context["days_overdue"] = max(-gap, 0)
+    notification_kind = "application.deadline_reminder" if kind == "reminder" else "application.overdue_escalation"
+    for recipient in recipients:
+        notify(
+            kind=notification_kind,
+            recipient=recipient,
+            event_key=f"application-deadline:{application.pk}:{kind}:{application.deadline}",
+            context=context,
+            link=f"/admin/workflow/application/{application.pk}/change/",
+        )

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from apps.accounts import roles
+
+from . import engine
+from .models import Application, Attachment, ServiceDefinition
+from .states import Status
+
+
+def applications_visible_to(user: Any) -> QuerySet[Application]:
+    """Staff see all; a talent their own; an HR user the applications they submitted."""
+    qs = Application.objects.select_related("service", "applicant", "submitted_by", "enterprise", "assignee")
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if user.is_district_staff:
+        return qs
+    return qs.filter(Q(submitted_by=user) | Q(applicant__user=user))
+
+
+def caller_roles(user: Any, application: Application) -> frozenset[str]:
+    names = set(user.role_names) if getattr(user, "is_authenticated", False) else set()
+    if is_applicant(user, application):
+        names.add(engine.APPLICANT)
+    return frozenset(names)
+
+
+def is_applicant(user: Any, application: Application) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return application.submitted_by_id == user.pk or application.applicant.user_id == user.pk
+
+
+def duty_conflict(user: Any, application: Application, transition: engine.Transition) -> str | None:
+    """Separation of duties: nobody takes a staff action on their own application; the staff member
+    who recommended an application may not approve it."""
+    if engine.APPLICANT in transition.roles or engine.SYSTEM in transition.roles:
+        return None
+    if is_applicant(user, application):
+        return "no one acts on their own application"
+    if transition.action == "approve" and application.recommended_by_id == user.pk:
+        return "the staff member who recommended an application may not approve it"
+    return None
+
+
+def available_actions(user: Any, application: Application) -> list[str]:
+    names = caller_roles(user, application)
+    actions: list[str] = []
+    for t in engine.table_for(application.service.code):
+        if t.source != application.status or engine.SYSTEM in t.roles or t.action in actions:
+            continue
+        if engine.allows(t, names) and duty_conflict(user, application, t) is None:
+            actions.append(t.action)
+    return actions
+
+
+def latest_attachments(application: Application) -> dict[str, Attachment]:
+    latest: dict[str, Attachment] = {}
+    for att in application.attachments.order_by("material_code", "-version"):
+        latest.setdefault(att.material_code, att)
+    return latest
+
+
+def services_catalog() -> QuerySet[ServiceDefinition]:
+    return ServiceDefinition.objects.filter(active=True).prefetch_related("materials", "eligible_categories")
+
+
+def staff_queue(user: Any, *, queue: str = "all") -> QuerySet[Application]:
+    """Staff work queues, ordered by priority (green-card holders first) then deadline."""
+    from django.utils import timezone
+
+    from apps.core.workdays import add_working_days
+
+    qs = Application.objects.exclude(status__in=[Status.DRAFT, Status.WITHDRAWN, Status.REJECTED, Status.COMPLETED])
+    today = timezone.localdate()
+    if queue == "mine":
+        qs = qs.filter(assignee=user)
+    elif queue == "unassigned":
+        qs = qs.filter(assignee__isnull=True)
+    elif queue == "due_soon":
+        qs = qs.filter(deadline__gte=today, deadline__lte=add_working_days(today, 2))
+    elif queue == "overdue":
+        qs = qs.filter(deadline__lt=today, status__in=[Status.UNDER_REVIEW, Status.PENDING_APPROVAL])
+    return qs.select_related("service", "applicant", "assignee").order_by("-priority", "deadline", "id")
+
+
+def staff_users_with_role(role: str):
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    return User.objects.filter(Q(groups__name=role) | Q(is_superuser=True), is_active=True).distinct()
+
+
+def escalation_recipients():
+    return staff_users_with_role(roles.DISTRICT_ADMIN)

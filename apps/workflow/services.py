@@ -1,0 +1,523 @@
+"""Every write of the workflow: drafts, uploads, actions, pre-check, deadlines, assignment."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from typing import Any
+
+import filetype
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.accounts import roles
+from apps.core.exceptions import Conflict, NotFound, NotPermitted, ValidationFailed
+from apps.core.identifiers import resident_id_is_valid
+from apps.core.workdays import add_working_days, working_days_between
+from apps.enterprises.selectors import enterprise_for_user
+from apps.talents.models import Talent
+
+from . import engine, selectors
+from .models import Application, ApplicationEvent, Attachment, DeadlineNotice, ServiceDefinition
+from .states import CLOCK_RUNNING, OPEN, Status
+
+logger = logging.getLogger(__name__)
+
+MAX_SUPPLEMENT_DAYS = 60
+MIME_BY_TYPE = {"pdf": "application/pdf", "jpeg": "image/jpeg", "jpg": "image/jpeg", "png": "image/png"}
+PROFILE_REQUIRED_FIELDS = ("name", "id_number", "phone")
+
+
+# --- drafts ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def application_create(
+    *, user: Any, service_code: str, talent_id: int | None = None, data: dict | None = None
+) -> Application:
+    """Create a draft. A talent applies for themselves; an HR user for a talent of their enterprise."""
+    service = ServiceDefinition.objects.filter(code=service_code, active=True).first()
+    if service is None:
+        raise ValidationFailed({"service": [f"unknown service: {service_code}"]})
+    if user.has_role(roles.ENTERPRISE_HR) and talent_id is not None:
+        if ServiceDefinition.ApplicantKind.ENTERPRISE_HR not in service.applicant_kinds:
+            raise NotPermitted("enterprise HR may not apply for this service on a talent's behalf")
+        enterprise = enterprise_for_user(user)
+        talent = Talent.objects.filter(pk=talent_id).first()
+        if enterprise is None or talent is None or talent.employer_id != enterprise.pk:
+            raise ValidationFailed({"talent": ["not a talent of your enterprise"]})
+    elif user.has_role(roles.TALENT):
+        if ServiceDefinition.ApplicantKind.TALENT not in service.applicant_kinds:
+            raise NotPermitted("talents may not apply for this service themselves")
+        talent = Talent.objects.filter(user=user).first()
+        if talent is None:
+            raise ValidationFailed(
+                {"talent": ["请先完善人才信息 / create your talent profile first (PUT /api/v1/talents/me/)"]}
+            )
+        if talent_id is not None and talent_id != talent.pk:
+            raise ValidationFailed({"talent": ["a talent applies only for themselves"]})
+    else:
+        raise NotPermitted("only talents and enterprise HR create applications")
+    steps = engine.steps_for(service.code)
+    application = Application(service=service, applicant=talent, submitted_by=user, enterprise=talent.employer)
+    application.data = steps.clean_data(dict(data or {}), application=application)
+    application.save()
+    application.number = f"HZ{timezone.localdate().year}-{application.pk:06d}"
+    application.save(update_fields=["number"])
+    _event(application, "create", "", Status.DRAFT, actor=user)
+    return application
+
+
+@transaction.atomic
+def application_update(*, application_id: int, user: Any, data: dict) -> Application:
+    application = _locked_visible(application_id, user)
+    if not selectors.is_applicant(user, application):
+        raise NotPermitted("only the applicant edits an application")
+    if application.status not in (Status.DRAFT, Status.RETURNED):
+        raise Conflict(f"an application in state {application.status} cannot be edited")
+    steps = engine.steps_for(application.service.code)
+    application.data = steps.clean_data({**application.data, **data}, application=application)
+    application.save(update_fields=["data", "updated_at"])
+    return application
+
+
+def _locked_visible(application_id: int, user: Any) -> Application:
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("service", "applicant")
+        .filter(pk=application_id)
+        .first()
+    )
+    if application is None or not selectors.applications_visible_to(user).filter(pk=application_id).exists():
+        raise NotFound("application not found")
+    return application
+
+
+# --- materials ---------------------------------------------------------------------------------
+
+_SAFE_NAME = re.compile(r"[^\w.\-]+", re.UNICODE)
+
+
+@transaction.atomic
+def attachment_upload(*, application_id: int, user: Any, material_code: str, upload: Any) -> Attachment:
+    """Store a new version of a material, checked by content. Uploading a missing material after
+    容缺受理 is how the applicant supplements; when none is missing any more, that is recorded."""
+    application = _locked_visible(application_id, user)
+    if not selectors.is_applicant(user, application):
+        raise NotPermitted("only the applicant uploads materials")
+    requirement = application.service.materials.filter(code=material_code).first()
+    if requirement is None:
+        raise ValidationFailed({"material": [f"unknown material for this service: {material_code}"]})
+    supplementing = application.status in CLOCK_RUNNING and material_code in application.missing_materials
+    if application.status not in (Status.DRAFT, Status.RETURNED) and not supplementing:
+        raise Conflict("materials can be uploaded to a draft, a returned application, or to supplement a missing one")
+    if upload is None:
+        raise ValidationFailed({"file": ["必填 / a file is required"]})
+    max_bytes = requirement.max_size_mb * 1024 * 1024
+    if upload.size > max_bytes:
+        raise ValidationFailed({"file": [f"文件过大 / the file exceeds {requirement.max_size_mb} MB"]})
+    head = upload.read(2048)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    accepted = {MIME_BY_TYPE[t] for t in (requirement.accepted_types or ["pdf", "jpeg", "png"]) if t in MIME_BY_TYPE}
+    if kind is None or kind.mime not in accepted:
+        raise ValidationFailed(
+            {
+                "file": [
+                    f"文件类型不符 / the file's content is not one of: {', '.join(sorted(requirement.accepted_types))}"
+                ]
+            }
+        )
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    last = application.attachments.filter(material_code=material_code).order_by("-version").first()
+    original = _SAFE_NAME.sub("_", str(getattr(upload, "name", "") or ""))[-100:]
+    attachment = Attachment(
+        application=application,
+        material_code=material_code,
+        version=(last.version + 1) if last else 1,
+        original_name=original,
+        content_type=kind.mime,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=user,
+    )
+    attachment.file.save("upload", upload, save=False)
+    attachment.save()
+    _event(
+        application,
+        "upload",
+        application.status,
+        application.status,
+        actor=user,
+        data={"material": material_code, "version": attachment.version, "sha256": attachment.sha256},
+    )
+    if supplementing:
+        application.missing_materials = [m for m in application.missing_materials if m != material_code]
+        update = ["missing_materials", "updated_at"]
+        if not application.missing_materials:
+            application.supplement_deadline = None
+            update.append("supplement_deadline")
+            _event(application, "supplemented", application.status, application.status, actor=user)
+        application.save(update_fields=update)
+    return attachment
+
+
+# --- actions -----------------------------------------------------------------------------------
+
+
+def _event(
+    application: Application,
+    action: str,
+    from_status: str,
+    to_status: str,
+    *,
+    actor: Any = None,
+    note: str = "",
+    data: dict | None = None,
+    ip: str | None = None,
+) -> ApplicationEvent:
+    return ApplicationEvent.objects.create(
+        application=application,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor if getattr(actor, "pk", None) else None,
+        note=note,
+        data=data or {},
+        ip=ip,
+    )
+
+
+def _clean_inputs(application: Application, transition: engine.Transition, inputs: dict[str, Any]) -> dict[str, Any]:
+    """Check the action's inputs before anything changes; name every bad field."""
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {"note": str(inputs.get("note") or "").strip()}
+    action = transition.action
+    if action == "reject" or "reason" in transition.inputs:
+        reason = str(inputs.get("reason") or "").strip()
+        if not reason:
+            errors["reason"] = ["不予批准须说明理由 / a reason is required"]
+        cleaned["reason"] = reason
+    if action in ("return", "accept_with_missing"):
+        codes = set(application.service.materials.values_list("code", flat=True))
+        missing = inputs.get("missing_materials") or []
+        problems = inputs.get("problems") or []
+        if not isinstance(missing, list) or not all(isinstance(m, str) for m in missing):
+            errors["missing_materials"] = ["a list of material codes"]
+        elif unknown := sorted(set(missing) - codes):
+            errors["missing_materials"] = [f"unknown material codes: {', '.join(unknown)}"]
+        if not isinstance(problems, list) or not all(isinstance(p, str) and p.strip() for p in problems):
+            errors["problems"] = ["a list of non-empty texts"]
+        if not errors and not missing and not problems:
+            key = "missing_materials" if action == "accept_with_missing" else "problems"
+            errors[key] = ["一次性告知：请列出全部缺少的材料或问题 / list every missing material or problem at once"]
+        if action == "accept_with_missing" and not errors and not missing:
+            errors["missing_materials"] = ["容缺受理须列明缺少的材料 / list the missing materials"]
+        cleaned["missing_materials"] = list(dict.fromkeys(missing)) if isinstance(missing, list) else []
+        cleaned["problems"] = [p.strip() for p in problems] if isinstance(problems, list) else []
+    if action == "accept_with_missing":
+        try:
+            days = int(inputs.get("supplement_days"))  # type: ignore[arg-type]
+            if not 1 <= days <= MAX_SUPPLEMENT_DAYS:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors["supplement_days"] = [
+                f"补正期限为1至{MAX_SUPPLEMENT_DAYS}个工作日 / 1 to {MAX_SUPPLEMENT_DAYS} working days"
+            ]
+        else:
+            cleaned["supplement_days"] = days
+    for name, value in inputs.items():
+        cleaned.setdefault(name, value)
+    if errors:
+        raise ValidationFailed(errors)
+    return cleaned
+
+
+def _find_transition(application: Application, action: str, caller: frozenset[str]) -> engine.Transition:
+    table = engine.table_for(application.service.code)
+    rows = [t for t in table if t.action == action]
+    if not rows or action in engine.SYSTEM_ACTIONS and engine.SYSTEM not in caller:
+        raise NotFound(f"unknown action: {action}")
+    if not any(engine.allows(t, caller) for t in rows):
+        raise NotPermitted(f"your role may not {action}")
+    row = next((t for t in rows if t.source == application.status), None)
+    if row is None:
+        raise Conflict(f"cannot {action} an application in state {application.status}")
+    if not engine.allows(row, caller):
+        raise NotPermitted(f"your role may not {action} an application in state {application.status}")
+    return row
+
+
+def _pause_clock(application: Application, today) -> None:
+    if application.clock_started_on is not None:
+        used = working_days_between(application.clock_started_on, today)
+        application.working_days_used = min(application.working_days_used + max(used, 0), 32767)
+        application.clock_started_on = None
+    application.deadline = None
+
+
+def _start_clock(application: Application, today) -> None:
+    limit = application.service.time_limit_days
+    left = max(limit - application.working_days_used, 0)
+    application.clock_started_on = today
+    application.deadline = add_working_days(today, left)
+
+
+def _apply_effects(application: Application, transition: engine.Transition, actor: Any, inputs: dict[str, Any]) -> None:
+    now = timezone.now()
+    today = timezone.localdate()
+    action = transition.action
+    if action in ("submit", "resubmit"):
+        application.submitted_at = now
+        application.priority = 1 if application.applicant.is_green_card_holder else 0
+        if application.enterprise_id is None:
+            application.enterprise_id = application.applicant.employer_id
+    elif action in ("accept", "accept_with_missing"):
+        if application.accepted_at is None:
+            application.accepted_at = now
+        _start_clock(application, today)
+        if action == "accept":
+            application.missing_materials, application.problems = [], []
+            application.supplement_deadline = None
+        else:
+            application.missing_materials = inputs["missing_materials"]
+            application.problems = inputs["problems"]
+            application.supplement_deadline = add_working_days(today, inputs["supplement_days"])
+    elif action == "return":
+        _pause_clock(application, today)
+        application.missing_materials = inputs["missing_materials"]
+        application.problems = inputs["problems"]
+        application.supplement_deadline = None
+        application.recommended_by = None
+    elif action == "recommend":
+        application.recommended_by = actor
+    elif action == "approve":
+        application.decided_at = now
+        _pause_clock(application, today)
+    elif action in ("reject", "supplement_expired"):
+        application.decided_at = now
+        application.reject_reason = (
+            inputs.get("reason") or "逾期未补正材料 / missing materials were not supplied by the deadline"
+        )
+        _pause_clock(application, today)
+        application.supplement_deadline = None
+    elif action == "fulfil":
+        application.completed_at = now
+    elif action == "withdraw":
+        _pause_clock(application, today)
+
+
+@transaction.atomic
+def application_act(
+    *,
+    application_id: int,
+    action: str,
+    actor: Any = None,
+    inputs: dict[str, Any] | None = None,
+    ip: str | None = None,
+    system: bool = False,
+) -> Application:
+    """Take ``action`` on an application, under a row lock. 404 unknown/not visible, 403 role or duty
+    conflict, 409 wrong state or a scarce thing exhausted, 400 bad inputs; nothing changes on error."""
+    if system:
+        application = (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("service", "applicant")
+            .get(pk=application_id)
+        )
+        caller = frozenset({engine.SYSTEM})
+    else:
+        application = _locked_visible(application_id, actor)
+        caller = selectors.caller_roles(actor, application)
+    transition = _find_transition(application, action, caller)
+    if not system and (conflict := selectors.duty_conflict(actor, application, transition)):
+        raise NotPermitted(conflict)
+    cleaned = _clean_inputs(application, transition, inputs or {})
+    from_status = application.status
+    if action in ("submit", "resubmit"):
+        clash = (
+            Application.objects.filter(
+                applicant_id=application.applicant_id, service_id=application.service_id, status__in=OPEN
+            )
+            .exclude(pk=application.pk)
+            .exists()
+        )
+        if clash:
+            raise Conflict("已有一件同类申请正在办理 / there is already an open application for this service")
+    _apply_effects(application, transition, actor, cleaned)
+    engine.steps_for(application.service.code).on_action(action, application, actor=actor, inputs=cleaned)
+    application.status = transition.target
+    try:
+        with transaction.atomic():
+            application.save()
+    except IntegrityError:
+        # Two submits raced: the partial unique index let one through.
+        raise Conflict("已有一件同类申请正在办理 / there is already an open application for this service")
+    event_data = {k: cleaned[k] for k in ("missing_materials", "problems", "supplement_days", "reason") if k in cleaned}
+    if application.result and action == "fulfil":
+        event_data["result"] = application.result
+    event = _event(
+        application,
+        action,
+        from_status,
+        application.status,
+        actor=actor,
+        note=cleaned.get("note") or cleaned.get("reason", ""),
+        data=event_data,
+        ip=ip,
+    )
+    from . import notifying, tasks
+
+    transaction.on_commit(lambda: notifying.notify_application_event(event.pk))
+    if application.status == Status.SUBMITTED:
+        app_id = application.pk
+        transaction.on_commit(lambda: tasks.application_precheck.delay(app_id))
+    return application
+
+
+# --- pre-check ---------------------------------------------------------------------------------
+
+
+def precheck_report(application: Application) -> dict[str, Any]:
+    """What the clerk reads before deciding. Never moves the application back by itself."""
+    talent = application.applicant
+    issues: list[dict[str, Any]] = []
+    latest = selectors.latest_attachments(application)
+    required = list(application.service.materials.filter(required=True).values_list("code", flat=True))
+    missing = [code for code in required if code not in latest]
+    if missing:
+        issues.append(
+            {"code": "missing_materials", "materials": missing, "message": "缺少必交材料 / required materials missing"}
+        )
+    incomplete = [f for f in PROFILE_REQUIRED_FIELDS if not getattr(talent, f)]
+    if incomplete:
+        issues.append(
+            {"code": "profile_incomplete", "fields": incomplete, "message": "人才信息不完整 / profile incomplete"}
+        )
+    if talent.id_number and not resident_id_is_valid(talent.id_number):
+        issues.append({"code": "id_invalid", "message": "身份证号码无效 / resident ID invalid"})
+    eligible = list(application.service.eligible_categories.values_list("code", flat=True))
+    if eligible:
+        held = set(talent.holdings.values_list("category__code", flat=True))
+        if not held & set(eligible):
+            issues.append(
+                {
+                    "code": "not_eligible",
+                    "categories": eligible,
+                    "message": "人才类别不在本事项申请范围 / no eligible talent category held",
+                }
+            )
+    others = (
+        Application.objects.filter(applicant=talent, service=application.service)
+        .exclude(pk=application.pk)
+        .exclude(submitted_by=application.submitted_by)
+        .exclude(status__in=[Status.WITHDRAWN, Status.REJECTED])
+        .values_list("number", flat=True)
+    )
+    if others:
+        issues.append(
+            {
+                "code": "same_id_other_account",
+                "applications": list(others),
+                "message": "同一身份证号码经其他账户申请 / the same resident ID applies from another account",
+            }
+        )
+    for message in engine.steps_for(application.service.code).eligibility_problems(application):
+        issues.append({"code": "service_rule", "message": message})
+    return {"ok": not issues, "issues": issues, "checked_at": timezone.now().isoformat()}
+
+
+@transaction.atomic
+def application_precheck(*, application_id: int) -> Application | None:
+    """Run the automatic pre-check and move ``submitted`` to ``pre_review``. Idempotent: an
+    application no longer ``submitted`` is left alone."""
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("service", "applicant")
+        .filter(pk=application_id)
+        .first()
+    )
+    if application is None or application.status != Status.SUBMITTED:
+        return None
+    application.precheck_report = precheck_report(application)
+    application.precheck_at = timezone.now()
+    application.save(update_fields=["precheck_report", "precheck_at", "updated_at"])
+    return application_act(
+        application_id=application.pk, action="precheck", system=True, inputs={"report": application.precheck_report}
+    )
+
+
+# --- assignment and deadlines --------------------------------------------------------------------
+
+
+@transaction.atomic
+def applications_assign(*, application_ids: list[int], assignee: Any, actor: Any) -> int:
+    if not actor.is_district_staff:
+        raise NotPermitted()
+    if assignee is not None and not assignee.is_district_staff:
+        raise ValidationFailed({"assignee": ["only district staff can be assigned"]})
+    count = 0
+    for application in (
+        Application.objects.select_for_update(of=("self",)).filter(pk__in=application_ids).order_by("pk")
+    ):
+        if application.assignee_id == getattr(assignee, "pk", None):
+            continue
+        application.assignee = assignee
+        application.save(update_fields=["assignee", "updated_at"])
+        _event(
+            application,
+            "assign",
+            application.status,
+            application.status,
+            actor=actor,
+            data={"assignee": getattr(assignee, "username", None)},
+        )
+        count += 1
+    return count
+
+
+def deadline_notice_claim(*, application: Application, kind: str, deadline) -> bool:
+    """Claim the right to send one notice; False when it was sent already (idempotent beat jobs)."""
+    try:
+        with transaction.atomic():
+            DeadlineNotice.objects.create(application=application, kind=kind, deadline=deadline)
+    except IntegrityError:
+        return False
+    return True
+
+
+def deadlines_scan(*, today=None) -> dict[str, int]:
+    """Remind assignees 2 working days before the deadline; escalate overdue ones to district admins;
+    reject applications whose supplement deadline passed with materials still missing."""
+    from . import notifying
+
+    today = today or timezone.localdate()
+    soon = add_working_days(today, 2)
+    counts = {"reminders": 0, "escalations": 0, "expired": 0}
+    running = Application.objects.filter(status__in=CLOCK_RUNNING, deadline__isnull=False).select_related("assignee")
+    for application in running.filter(deadline__gte=today, deadline__lte=soon):
+        if application.assignee_id and deadline_notice_claim(
+            application=application, kind="reminder", deadline=application.deadline
+        ):
+            notifying.notify_deadline(application, kind="reminder", recipients=[application.assignee])
+            counts["reminders"] += 1
+    for application in running.filter(deadline__lt=today):
+        if deadline_notice_claim(application=application, kind="escalation", deadline=application.deadline):
+            notifying.notify_deadline(
+                application, kind="escalation", recipients=list(selectors.escalation_recipients())
+            )
+            counts["escalations"] += 1
+    expired = Application.objects.filter(status__in=CLOCK_RUNNING, supplement_deadline__lt=today).exclude(
+        missing_materials=[]
+    )
+    for app_id in expired.values_list("pk", flat=True):
+        try:
+            application_act(application_id=app_id, action="supplement_expired", system=True)
+            counts["expired"] += 1
+        except Conflict:
+            continue  # moved on meanwhile
+    return counts

@@ -1,0 +1,25 @@
+"""Application states. Meaning lives in these sets, not in the strings."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已提交")
+    PRE_REVIEW = "pre_review", _("待受理")
+    RETURNED = "returned", _("已退回补正")
+    UNDER_REVIEW = "under_review", _("审核中")
+    PENDING_APPROVAL = "pending_approval", _("待审批")
+    PUBLICITY = "publicity", _("公示中")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("不予批准")
+    WITHDRAWN = "withdrawn", _("已撤回")
+    COMPLETED = "completed", _("已办结")
+
+
+CLOSED = frozenset({Status.DRAFT, Status.WITHDRAWN, Status.REJECTED, Status.COMPLETED})
+# "Open" as API.md defines it: every state but draft, withdrawn, rejected and completed.
+OPEN = frozenset(s for s in Status.values if s not in CLOSED)
+# States in which the decision clock runs (between acceptance and decision).
+CLOCK_RUNNING = frozenset({Status.UNDER_REVIEW, Status.PENDING_APPROVAL})
