@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "axes",
     "apps.core",
     "apps.accounts",
+    "apps.notifications",
     "apps.enterprises",
     "apps.talents",
 ]
