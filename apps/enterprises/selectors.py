@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from apps.core.identifiers import credit_code_normalize
 
 from .models import Enterprise, KeyEnterpriseListing, Quota
 
@@ -35,3 +38,21 @@ def enterprises_visible_to(user: Any) -> QuerySet[Enterprise]:
 
 def quotas_for_enterprise(*, enterprise_id: int) -> QuerySet[Quota]:
     return Quota.objects.filter(enterprise_id=enterprise_id).order_by("-year", "kind")
+
+
+def enterprises_with_key_flag(qs: QuerySet[Enterprise], *, year: int | None = None) -> QuerySet[Enterprise]:
+    """Annotate ``is_key_enterprise``: on the key-enterprise list of ``year`` (default: this year)."""
+    year = year or timezone.localdate().year
+    listed = KeyEnterpriseListing.objects.filter(enterprise=OuterRef("pk"), year=year)
+    return qs.annotate(is_key_enterprise=Exists(listed))
+
+
+def enterprises_filter(
+    qs: QuerySet[Enterprise], *, key_year: int | None = None, search: str | None = None
+) -> QuerySet[Enterprise]:
+    if key_year is not None:
+        qs = qs.filter(key_listings__year=key_year)  # one listing per (enterprise, year): no repeats
+    search = (search or "").strip()
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(credit_code=credit_code_normalize(search)))
+    return qs
