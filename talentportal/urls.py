@@ -13,6 +13,7 @@ api_v1: list = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("apps.accounts.urls")),
+    path("", include("apps.talents.urls")),
     path("", include("apps.enterprises.urls")),
     path("notifications/", include("apps.notifications.urls")),
 ]

@@ -4,6 +4,8 @@ import datetime as dt
 import secrets
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -44,6 +46,23 @@ def _display(field: str, value: Any) -> Any:
     if hasattr(value, "pk"):
         return value.pk
     return value
+
+
+_MAX_LENGTHS = {"name": 100, "email": 254, "degree": 50, "field": 100}
+
+
+def _employer(value: Any) -> Any:
+    """An Enterprise, its id, or nothing → the Enterprise or None; an unknown id is refused."""
+    from apps.enterprises.models import Enterprise
+
+    if value in (None, ""):
+        return None
+    if isinstance(value, Enterprise):
+        return value
+    enterprise = Enterprise.objects.filter(pk=value).first() if str(value).isdigit() else None
+    if enterprise is None:
+        raise ValidationFailed("没有该企业 / no such enterprise")
+    return enterprise
 
 
 def clean_profile_input(data: dict[str, Any], *, instance: Talent | None = None) -> dict[str, Any]:
@@ -87,8 +106,26 @@ def clean_profile_input(data: dict[str, Any], *, instance: Talent | None = None)
                 cleaned["phone_hash"] = crypto.pii_hash(value)
             else:
                 value, cleaned["phone_hash"] = "", None
+        elif key == "id_number":
+            # Cleared: the keyed hash and what was derived from the number go with it.
+            cleaned.update(id_number_hash=None, birth_date=None, sex="")
         elif key == "education" and value and value not in Talent.Education.values:
             errors["education"] = [f"one of {', '.join(Talent.Education.values)}"]
+            continue
+        elif key == "email" and value:
+            try:
+                validate_email(value)
+            except DjangoValidationError:
+                errors["email"] = ["电子邮箱格式不正确 / enter a valid e-mail address"]
+                continue
+        elif key == "employer":
+            try:
+                cleaned["employer"] = _employer(value)
+            except ValidationFailed as exc:
+                errors["employer"] = [str(exc.detail)]
+            continue
+        if isinstance(value, str) and key in _MAX_LENGTHS and len(value) > _MAX_LENGTHS[key]:
+            errors[key] = [f"最多{_MAX_LENGTHS[key]}个字符 / at most {_MAX_LENGTHS[key]} characters"]
             continue
         cleaned[key] = value if value is not None else ""
     if errors:
@@ -150,12 +187,16 @@ def talent_update(*, talent: Talent, actor: Any = None, source: str = "api", **d
 
 
 @transaction.atomic
-def talent_profile_save_for_user(*, user: Any, **data: Any) -> Talent:
+def talent_profile_save_for_user(*, user: Any, categories: list[Any] | None = None, **data: Any) -> Talent:
     """A talent's own profile (``PUT/PATCH /talents/me/``).
 
     A resident ID already on an imported record is never silently taken over: the answer is 409
     with a pointer to the claim flow; one held by another account is refused the same way.
+    ``categories``, when given, becomes the set of categories held (``talent_categories_set``), in
+    the same transaction: a bad category leaves the profile fields unchanged too. The green card is
+    issued by staff, never self-declared, so ``is_green_card_holder`` is ignored here.
     """
+    data.pop("is_green_card_holder", None)
     talent = Talent.objects.filter(user=user).first()
     id_number = data.get("id_number")
     if id_number:
@@ -182,8 +223,76 @@ def talent_profile_save_for_user(*, user: Any, **data: Any) -> Talent:
             )
     if talent is None:
         data.setdefault("name", "")
-        return talent_create(actor=user, user=user, source="api", **data)
-    return talent_update(talent=talent, actor=user, source="api", **data)
+        talent = talent_create(actor=user, user=user, source="api", **data)
+    else:
+        talent = talent_update(talent=talent, actor=user, source="api", **data)
+    if categories is not None:
+        talent_categories_set(talent=talent, items=categories, actor=user, source="api")
+    return talent
+
+
+def _clean_category_items(items: list[Any]) -> list[dict[str, Any]]:
+    """``["academician", {"code": "postdoc", "year": 2020, "issuing_body": "..."}]`` → one dict
+    per category; a bare code (``details`` False) keeps what is already recorded for it."""
+    errors: list[str] = []
+    cleaned: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    this_year = timezone.localdate().year
+    for item in items:
+        if isinstance(item, str):
+            entry: dict[str, Any] = {"code": item.strip(), "year": None, "issuing_body": "", "details": False}
+        elif isinstance(item, dict) and isinstance(item.get("code"), str):
+            year = item.get("year")
+            issuing_body = item.get("issuing_body") or ""
+            if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
+                errors.append(f"{item['code']}: year must be a whole number")
+                continue
+            if year is not None and not 1900 <= year <= this_year:
+                errors.append(f"{item['code']}: year must be between 1900 and {this_year}")
+                continue
+            if not isinstance(issuing_body, str) or len(issuing_body) > 200:
+                errors.append(f"{item['code']}: issuing_body is text of at most 200 characters")
+                continue
+            entry = {"code": item["code"].strip(), "year": year, "issuing_body": issuing_body.strip(), "details": True}
+        else:
+            errors.append("each category is a code or an object with a code")
+            continue
+        if entry["code"] in seen:
+            errors.append(f"{entry['code']}: listed twice")
+            continue
+        seen.add(entry["code"])
+        cleaned.append(entry)
+    known = set(TalentCategory.objects.filter(code__in=seen, active=True).values_list("code", flat=True))
+    errors.extend(f"unknown category: {code}" for code in sorted(seen - known))
+    if errors:
+        raise ValidationFailed({"categories": errors})
+    return cleaned
+
+
+@transaction.atomic
+def talent_categories_set(*, talent: Talent, items: list[Any], actor: Any = None, source: str = "api") -> Talent:
+    """Make the categories the talent holds exactly ``items`` (codes or ``{code, year,
+    issuing_body}``): new ones are added unverified, changed details need verifying again, and the
+    ones left out are removed. Every change goes to the history through ``holding_set`` /
+    ``holding_remove``."""
+    wanted = _clean_category_items(items)
+    held = {h.category.code: h for h in TalentCategoryHolding.objects.filter(talent=talent).select_related("category")}
+    for entry in wanted:
+        current = held.get(entry["code"])
+        if current is not None and not entry["details"]:
+            continue
+        holding_set(
+            talent=talent,
+            category_code=entry["code"],
+            year=entry["year"],
+            issuing_body=entry["issuing_body"],
+            actor=actor,
+            source=source,
+        )
+    wanted_codes = {entry["code"] for entry in wanted}
+    for code in sorted(set(held) - wanted_codes):
+        holding_remove(talent=talent, category_code=code, actor=actor, source=source)
+    return talent
 
 
 @transaction.atomic

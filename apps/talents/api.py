@@ -1,0 +1,299 @@
+"""Talent profiles over the API: a talent's own profile and claim (``/talents/me/``), and the
+talent database for district staff and enterprise HR (``/talents/``). Thin: every write goes
+through ``services``, every read through ``selectors``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import generics, permissions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts import roles
+from apps.core.exceptions import NotFound
+from apps.core.identifiers import phone_mask
+from apps.enterprises.models import Enterprise
+
+from . import selectors, services
+from .models import Talent
+
+# --- Who may call ------------------------------------------------------------------------------
+
+
+class IsTalent(permissions.BasePermission):
+    message = "只有人才账户可以使用 / only talent accounts may use this"
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_authenticated and request.user.has_role(roles.TALENT))
+
+
+class IsStaffOrEnterpriseHR(permissions.BasePermission):
+    message = "只有区人社局工作人员和企业人事可以使用 / only district staff and enterprise HR may use this"
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and (user.is_district_staff or user.has_role(roles.ENTERPRISE_HR)))
+
+
+# --- Output ------------------------------------------------------------------------------------
+
+
+class CategoryHeldSerializer(serializers.Serializer):
+    code = serializers.CharField(source="category.code")
+    name = serializers.CharField(source="category.name")
+    year = serializers.IntegerField(allow_null=True)
+    issuing_body = serializers.CharField()
+    verified = serializers.BooleanField()
+
+
+class TalentSerializer(serializers.Serializer):
+    """A talent profile; resident ID and phone masked."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    id_number_masked = serializers.CharField()
+    phone_masked = serializers.CharField()
+    email = serializers.CharField()
+    education = serializers.CharField()
+    degree = serializers.CharField()
+    field = serializers.CharField()
+    employer = serializers.IntegerField(source="employer_id", allow_null=True)
+    employer_name = serializers.CharField(source="employer.name", allow_null=True)
+    is_green_card_holder = serializers.BooleanField()
+    categories = CategoryHeldSerializer(source="holdings", many=True)
+    claimed = serializers.SerializerMethodField(help_text="the record belongs to an account")
+    updated_at = serializers.DateTimeField()
+
+    def get_claimed(self, talent: Talent) -> bool:
+        return talent.user_id is not None
+
+
+class TalentPersonalSerializer(TalentSerializer):
+    """As ``TalentSerializer``, plus resident ID and phone in clear: only for district staff
+    holding ``accounts.view_personal_data``."""
+
+    id_number = serializers.CharField()
+    phone = serializers.CharField()
+
+
+# --- Input -------------------------------------------------------------------------------------
+
+
+class CategoryInputSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=50)
+    year = serializers.IntegerField(min_value=1900, max_value=2100, required=False, allow_null=True)
+    issuing_body = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "description": "category code"},
+            {
+                "type": "object",
+                "properties": {
+                    "code": {"type": "string"},
+                    "year": {"type": "integer", "nullable": True},
+                    "issuing_body": {"type": "string"},
+                },
+                "required": ["code"],
+            },
+        ]
+    }
+)
+class CategoryInputField(serializers.Field):
+    """A category code, or ``{code, year, issuing_body}``."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str):
+            if not data.strip():
+                raise serializers.ValidationError("a category code may not be blank")
+            return data.strip()
+        if isinstance(data, dict):
+            item = CategoryInputSerializer(data=data)
+            item.is_valid(raise_exception=True)
+            return dict(item.validated_data)
+        raise serializers.ValidationError("a category code or an object {code, year, issuing_body}")
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class TalentMeInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    id_number = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=32, help_text="居民身份证号码 (18 characters)"
+    )
+    phone = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=20)
+    email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
+    education = serializers.ChoiceField(choices=Talent.Education.choices, required=False, allow_blank=True)
+    degree = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    field = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    employer = serializers.PrimaryKeyRelatedField(
+        queryset=Enterprise.objects.all(), required=False, allow_null=True, help_text="enterprise id"
+    )
+    categories = serializers.ListField(child=CategoryInputField(), required=False, max_length=20)
+
+
+# What a PUT (a whole new profile) sets when the field is left out. The resident ID and phone are
+# write-only, so a client cannot send back what it read: left out, they are kept.
+_PUT_DEFAULTS: dict[str, Any] = {
+    "email": "",
+    "education": "",
+    "degree": "",
+    "field": "",
+    "employer": None,
+    "categories": [],
+}
+
+
+class TalentMeView(APIView):
+    """The caller's own talent profile.
+
+    ``PUT`` replaces the profile (``name`` required; other fields left out are emptied, except the
+    write-only ``id_number`` and ``phone``, which are kept); ``PATCH`` changes only what is sent.
+    Either creates the profile when the account has none (201). A resident ID already on an
+    unclaimed imported record answers 409 (claim it through ``/talents/me/claim/``); one held by
+    another account answers 400. ``is_green_card_holder`` is set by staff only.
+    """
+
+    permission_classes = [permissions.IsAuthenticated, IsTalent]
+
+    @extend_schema(
+        responses={200: TalentSerializer, 404: OpenApiResponse(description="no profile yet")}, tags=["talents"]
+    )
+    def get(self, request):
+        talent = selectors.talent_for_user(request.user)
+        if talent is None:
+            raise NotFound("还没有人才档案 / no talent profile yet: PUT one, or claim an imported record")
+        return Response(TalentSerializer(talent).data)
+
+    @extend_schema(
+        request=TalentMeInputSerializer, responses={200: TalentSerializer, 201: TalentSerializer}, tags=["talents"]
+    )
+    def put(self, request):
+        return self._save(request, partial=False)
+
+    @extend_schema(
+        request=TalentMeInputSerializer, responses={200: TalentSerializer, 201: TalentSerializer}, tags=["talents"]
+    )
+    def patch(self, request):
+        return self._save(request, partial=True)
+
+    def _save(self, request, *, partial: bool) -> Response:
+        serializer = TalentMeInputSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if not partial:
+            data = {**_PUT_DEFAULTS, **data}
+        existed = selectors.talent_for_user(request.user) is not None
+        services.talent_profile_save_for_user(user=request.user, **data)
+        talent = selectors.talent_for_user(request.user)
+        return Response(
+            TalentSerializer(talent).data, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED
+        )
+
+
+class ClaimStartInputSerializer(serializers.Serializer):
+    id_number = serializers.CharField(max_length=32)
+
+
+class ClaimStartOutputSerializer(serializers.Serializer):
+    claim_id = serializers.IntegerField()
+    sent_to = serializers.CharField(
+        allow_null=True, help_text="the masked phone on the imported record the code went to; null: staff will confirm"
+    )
+    expires_at = serializers.DateTimeField()
+
+
+class ClaimStartView(APIView):
+    """Ask to take over the imported record with this resident ID. A code goes by SMS to the phone
+    on that record (not the caller's); a record without a phone is confirmed by district staff."""
+
+    permission_classes = [permissions.IsAuthenticated, IsTalent]
+
+    @extend_schema(request=ClaimStartInputSerializer, responses={201: ClaimStartOutputSerializer}, tags=["talents"])
+    def post(self, request):
+        data = ClaimStartInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        claim = services.claim_start(user=request.user, id_number=data.validated_data["id_number"])
+        sent_to = phone_mask(claim.talent.phone) if claim.code_hash else None
+        body = {"claim_id": claim.pk, "sent_to": sent_to, "expires_at": claim.expires_at}
+        return Response(ClaimStartOutputSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class ClaimConfirmInputSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=12)
+
+
+class ClaimConfirmView(APIView):
+    """Enter the code: the record becomes the caller's profile. A wrong code answers 400; after
+    five wrong codes, or once the code expired, the claim is closed (409) and must be started again."""
+
+    permission_classes = [permissions.IsAuthenticated, IsTalent]
+
+    @extend_schema(request=ClaimConfirmInputSerializer, responses={200: TalentSerializer}, tags=["talents"])
+    def post(self, request, claim_id: int):
+        data = ClaimConfirmInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.claim_confirm_code(user=request.user, claim_id=claim_id, code=data.validated_data["code"])
+        return Response(TalentSerializer(selectors.talent_for_user(request.user)).data)
+
+
+# --- The talent database -----------------------------------------------------------------------
+
+
+class TalentFilter(django_filters.FilterSet):
+    category = django_filters.CharFilter(method="filter_category", help_text="category code, e.g. academician")
+    employer = django_filters.NumberFilter(method="filter_employer", help_text="enterprise id")
+    search = django_filters.CharFilter(
+        method="filter_search", help_text="name (contains), or a full resident ID or mobile number"
+    )
+
+    class Meta:
+        model = Talent
+        fields: list[str] = []
+
+    def filter_category(self, qs, name, value):
+        return selectors.talents_filter(qs, category=value)
+
+    def filter_employer(self, qs, name, value):
+        return selectors.talents_filter(qs, employer=int(value))
+
+    def filter_search(self, qs, name, value):
+        return selectors.talents_filter(qs, search=value)
+
+
+class _TalentVisibleMixin:
+    permission_classes = [permissions.IsAuthenticated, IsStaffOrEnterpriseHR]
+    request: Any
+
+    def get_queryset(self):
+        return selectors.talents_visible_to(self.request.user)
+
+    def get_serializer_class(self):
+        if selectors.can_view_personal_data(self.request.user):
+            return TalentPersonalSerializer
+        return TalentSerializer
+
+
+@extend_schema(
+    tags=["talents"],
+    responses=TalentPersonalSerializer(many=True),
+    description="District staff: every record; enterprise HR: its own enterprise's employees. "
+    "`id_number` and `phone` appear (in clear) only for staff holding accounts.view_personal_data.",
+)
+class TalentListView(_TalentVisibleMixin, generics.ListAPIView):
+    filterset_class = TalentFilter
+
+
+@extend_schema(
+    tags=["talents"],
+    responses=TalentPersonalSerializer,
+    description="One record, if the caller may see it (else 404). `id_number`/`phone` as in the list.",
+)
+class TalentDetailView(_TalentVisibleMixin, generics.RetrieveAPIView):
+    pass

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("talents/me/", api.TalentMeView.as_view(), name="talent-me"),
+    path("talents/me/claim/", api.ClaimStartView.as_view(), name="talent-claim"),
+    path("talents/me/claim/<int:claim_id>/confirm/", api.ClaimConfirmView.as_view(), name="talent-claim-confirm"),
+    path("talents/", api.TalentListView.as_view(), name="talent-list"),
+    path("talents/<int:pk>/", api.TalentDetailView.as_view(), name="talent-detail"),
+]
