@@ -12,6 +12,8 @@ from django.db import transaction
 
 DEMO_MODULES = [
     "apps.accounts.demo",
+    "apps.enterprises.demo",
+    "apps.talents.demo",
 ]
 
 

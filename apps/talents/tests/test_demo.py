@@ -1,0 +1,80 @@
+"""``seed_demo``: the talent records (the figures themselves are checked in apps/reports)."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import Count, Max
+
+from apps.core import crypto
+from apps.core.identifiers import phone_validate, resident_id_parse
+from apps.enterprises.models import Enterprise, EnterpriseMember, KeyEnterpriseListing, Quota, ShortageIntroduction
+from apps.talents.models import ProfileClaim, Talent, TalentCategoryHolding, TalentProfileChange
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [
+    Enterprise,
+    EnterpriseMember,
+    KeyEnterpriseListing,
+    Quota,
+    ShortageIntroduction,
+    Talent,
+    TalentCategoryHolding,
+    TalentProfileChange,
+    ProfileClaim,
+]
+
+
+def snapshot() -> dict:
+    state = {}
+    for model in MODELS:
+        fields = {f.name for f in model._meta.concrete_fields}
+        stamp = "updated_at" if "updated_at" in fields else "id"
+        state[model.__name__] = model.objects.aggregate(n=Count("pk"), last=Max(stamp))
+    return state
+
+
+def test_seeding_twice_changes_nothing():
+    call_command("seed_demo", stdout=StringIO())
+    first = snapshot()
+
+    call_command("seed_demo", stdout=StringIO())
+
+    assert snapshot() == first
+    assert first["Talent"]["n"] == 410 + 8 + 272 + 1
+
+
+def test_records_have_valid_unique_identifiers_and_a_history():
+    call_command("seed_demo", stdout=StringIO())
+
+    talents = list(Talent.objects.all())
+    for talent in talents:
+        parsed = resident_id_parse(talent.id_number)
+        assert 1950 <= parsed.birth_date.year <= 2000
+        assert (talent.birth_date, talent.sex) == (parsed.birth_date, parsed.sex)
+        assert talent.id_number_hash == crypto.pii_hash(talent.id_number)
+        assert talent.phone == phone_validate(talent.phone)
+    assert len({t.id_number for t in talents}) == len(talents)
+    assert len({t.phone for t in talents}) == len(talents)
+    assert TalentProfileChange.objects.values("talent").distinct().count() == len(talents)
+    # Stored encrypted: the plain numbers are nowhere in the table.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id_number, phone FROM {Talent._meta.db_table}")
+        stored = {value for row in cursor.fetchall() for value in row}
+    assert not stored & ({t.id_number for t in talents} | {t.phone for t in talents})
+
+
+def test_talent_demo_owns_a_claimed_profile():
+    call_command("seed_demo", stdout=StringIO())
+
+    talent = Talent.objects.get(user__username="talent_demo")
+
+    assert resident_id_parse(talent.id_number).region_code == "440105"
+    assert list(talent.holdings.values_list("category__code", flat=True)) == ["district_young"]
+    assert talent.employer is not None
+    assert ProfileClaim.objects.get(talent=talent).status == ProfileClaim.Status.CONFIRMED
+    assert TalentProfileChange.objects.filter(talent=talent, source="claim").count() == 1
