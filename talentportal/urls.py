@@ -15,6 +15,7 @@ api_v1: list = [
     path("", include("apps.accounts.urls")),
     path("", include("apps.talents.urls")),
     path("", include("apps.enterprises.urls")),
+    path("", include("apps.reports.urls")),
     path("notifications/", include("apps.notifications.urls")),
 ]
 
@@ -23,5 +24,6 @@ urlpatterns = [
     path("health/", core_views.health, name="health"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
+    path("dashboard/", include("apps.reports.web_urls")),
     path("", core_views.home, name="home"),
 ]

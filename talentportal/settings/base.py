@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "apps.notifications",
     "apps.enterprises",
     "apps.talents",
+    "apps.reports",
 ]
 
 MIDDLEWARE = [

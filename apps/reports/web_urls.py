@@ -1,0 +1,9 @@
+"""Pages (mounted at ``/dashboard/``)."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+]
