@@ -1,0 +1,780 @@
+"""Staff review in the Django admin.
+
+Applications are read-only here: every change goes through ``services``. The buttons on an
+application are exactly ``selectors.available_actions`` for the signed-in user (the same workflow
+table the API reads), each opening one form view (``<id>/act/<action>/``) with the inputs that
+action needs. Django model permissions only decide who may *look*; who may *act* is the table's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, CharField, Count, F, QuerySet, Value, When
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.crypto import pii_hash
+from apps.core.exceptions import DomainError, ValidationFailed
+from apps.core.identifiers import IdentifierError, resident_id_parse
+from apps.core.workdays import add_working_days
+
+from . import engine, selectors, services
+from .admin_forms import ApplicationActionForm, AssignForm, MaterialRequirementForm, ServiceDefinitionForm
+from .models import Application, ApplicationEvent, Attachment, DeadlineNotice, MaterialRequirement, ServiceDefinition
+from .states import Status
+
+PERSONAL_DATA_PERM = "accounts.view_personal_data"
+DUE_SOON_WORKING_DAYS = 2  # the same window as the deadline reminders (services.deadlines_scan)
+
+# Timeline entries that are not transitions of the table.
+EVENT_LABELS = {
+    "create": "创建草稿 Created",
+    "upload": "上传材料 Upload",
+    "assign": "分配经办人 Assigned",
+    "supplemented": "材料已补齐 Supplemented",
+}
+
+
+# --- read helpers --------------------------------------------------------------------------------
+
+
+def download_url(attachment: Attachment) -> str:
+    """The API's download view: it checks who is asking (staff sessions are accepted there)."""
+    return f"/api/v1/applications/{attachment.application_id}/attachments/{attachment.pk}/download/"
+
+
+def action_labels(service_code: str) -> dict[str, str]:
+    labels = dict(EVENT_LABELS)
+    for t in engine.table_for(service_code):
+        labels.setdefault(t.action, t.label or t.action)
+    return labels
+
+
+def transition_for(application: Application, action: str) -> engine.Transition | None:
+    """The table row of ``action`` from the application's state, else any row of that action."""
+    rows = [t for t in engine.table_for(application.service.code) if t.action == action]
+    return next((t for t in rows if t.source == application.status), rows[0] if rows else None)
+
+
+def refusal(user: Any, application: Application, action: str) -> str:
+    """Why ``user`` may not take ``action`` now, in the words the service would use."""
+    rows = [t for t in engine.table_for(application.service.code) if t.action == action]
+    caller = selectors.caller_roles(user, application)
+    if not rows or action in engine.SYSTEM_ACTIONS:
+        return f"未知操作 / unknown action: {action}"
+    if not any(engine.allows(t, caller) for t in rows):
+        return f"您的角色不能执行此操作 / your role may not {action}"
+    row = next((t for t in rows if t.source == application.status), None)
+    status = Status(application.status).label
+    if row is None:
+        return (
+            f"申请当前状态为「{status}」，不能执行此操作 / cannot {action} an application in state {application.status}"
+        )
+    if not engine.allows(row, caller):
+        return f"您的角色不能在「{status}」状态执行此操作 / your role may not {action} an application in state {application.status}"
+    conflict = selectors.duty_conflict(user, application, row)
+    if conflict:
+        return f"职责分离 / separation of duties: {conflict}"
+    return f"不能执行此操作 / you may not {action} this application"
+
+
+def error_text(error: DomainError) -> str:
+    data = error.as_data()
+    if list(data) == ["detail"]:
+        return str(error.detail)
+
+    def joined(messages: Any) -> str:
+        return "，".join(str(m) for m in messages) if isinstance(messages, list | tuple) else str(messages)
+
+    return "；".join(f"{field}: {joined(msgs)}" for field, msgs in data.items())
+
+
+def status_label(value: str) -> str:
+    try:
+        return str(Status(value).label)
+    except ValueError:
+        return value or "—"
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True, default=str)
+
+
+# --- filters -------------------------------------------------------------------------------------
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """The staff work queues, with ``selectors.staff_queue``'s meaning (open applications only)."""
+
+    title = _("工作队列 Queue")
+    parameter_name = "queue"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            ("mine", _("我的待办 Mine")),
+            ("unassigned", _("未分配 Unassigned")),
+            ("due_soon", _("即将到期 Due soon")),
+            ("overdue", _("已超期 Overdue")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if value not in {"mine", "unassigned", "due_soon", "overdue"}:
+            return queryset
+        # One WHERE clause: the changelist's query AND the queue's conditions.
+        return queryset & selectors.staff_queue(request.user, queue=value)
+
+
+class DeadlineFilter(admin.SimpleListFilter):
+    title = _("办结时限 Deadline")
+    parameter_name = "due"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            ("overdue", _("已超期 Overdue")),
+            ("today", _("今天到期 Due today")),
+            ("week", _("本周到期 Due this week")),
+            ("none", _("无时限 None")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        today = timezone.localdate()
+        value = self.value()
+        if value == "overdue":
+            return queryset.filter(deadline__lt=today)
+        if value == "today":
+            return queryset.filter(deadline=today)
+        if value == "week":
+            sunday = today + dt.timedelta(days=6 - today.weekday())
+            return queryset.filter(deadline__gte=today, deadline__lte=sunday)
+        if value == "none":
+            return queryset.filter(deadline__isnull=True)
+        return queryset
+
+
+# --- the timeline --------------------------------------------------------------------------------
+
+
+class ApplicationEventInline(admin.TabularInline):
+    """The append-only timeline, oldest first."""
+
+    model = ApplicationEvent
+    verbose_name = _("办理记录")
+    verbose_name_plural = _("办理记录 Timeline")
+    fields = ("at", "action_display", "transition_display", "actor", "note", "data_display", "ip")
+    readonly_fields = fields
+    ordering = ("at", "id")
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("actor", "application__service")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("操作 Action"))
+    def action_display(self, obj: ApplicationEvent) -> str:
+        label = action_labels(obj.application.service.code).get(obj.action, obj.action)
+        return f"{label}（{obj.action}）"
+
+    @admin.display(description=_("状态 From → to"))
+    def transition_display(self, obj: ApplicationEvent) -> str:
+        if obj.from_status == obj.to_status:
+            return status_label(obj.to_status)
+        return f"{status_label(obj.from_status)} → {status_label(obj.to_status)}"
+
+    @admin.display(description=_("数据 Data"))
+    def data_display(self, obj: ApplicationEvent) -> SafeString | str:
+        if not obj.data:
+            return "—"
+        return format_html('<pre class="hz-json">{}</pre>', _json(obj.data))
+
+
+# --- applications --------------------------------------------------------------------------------
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    list_display = (
+        "number",
+        "service",
+        "applicant_name",
+        "applicant_id_masked",
+        "status",
+        "priority_badge",
+        "deadline_display",
+        "supplement_deadline",
+        "assignee",
+    )
+    list_display_links = ("number",)
+    list_select_related = ("service", "applicant", "assignee")
+    list_filter = (QueueFilter, "service", "status", DeadlineFilter)
+    ordering = ("-priority", F("deadline").asc(nulls_last=True), "id")
+    search_fields = ("number", "applicant__name")
+    search_help_text = _("申请编号、申请人姓名，或完整的居民身份证号码 / number, applicant name, or a full resident ID")
+    show_full_result_count = False
+    list_per_page = 50
+    actions = ["assign_to_me", "assign_to", "unassign"]
+    inlines = [ApplicationEventInline]
+    change_form_template = "admin/workflow/application/change_form.html"
+    change_list_template = "admin/workflow/application/change_list.html"
+    fieldsets = (
+        (
+            _("概要 Summary"),
+            {
+                "fields": (
+                    ("number", "service"),
+                    ("status", "priority_badge"),
+                    ("assignee", "submitted_by"),
+                    "enterprise",
+                    ("submitted_at", "accepted_at"),
+                    ("deadline_display", "supplement_deadline"),
+                    ("decided_at", "completed_at"),
+                    "reject_reason",
+                    "result_display",
+                )
+            },
+        ),
+        (
+            _("申请人 Applicant"),
+            {
+                "fields": (
+                    ("applicant_name", "applicant_id_number"),
+                    ("applicant_phone", "applicant_employer"),
+                )
+            },
+        ),
+        (_("申请内容 Service data"), {"fields": ("data_display",)}),
+        (_("缺少材料与需补正问题 Missing materials and problems"), {"fields": ("missing_display", "problems_display")}),
+        (_("申请材料 Materials"), {"fields": ("attachments_display",)}),
+        (_("预审报告 Pre-check report"), {"fields": ("precheck_display",)}),
+    )
+    readonly_fields = (
+        "number",
+        "service",
+        "status",
+        "priority_badge",
+        "assignee",
+        "submitted_by",
+        "enterprise",
+        "submitted_at",
+        "accepted_at",
+        "deadline_display",
+        "supplement_deadline",
+        "decided_at",
+        "completed_at",
+        "reject_reason",
+        "result_display",
+        "applicant_name",
+        "applicant_id_number",
+        "applicant_phone",
+        "applicant_employer",
+        "data_display",
+        "missing_display",
+        "problems_display",
+        "attachments_display",
+        "precheck_display",
+    )
+
+    # Who may look: staff with the view permission. Nobody edits, adds or deletes here.
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_district_staff and super().has_view_permission(request, obj)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_district_staff and super().has_module_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_assign_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
+    # Queries
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        today = timezone.localdate()
+        soon = add_working_days(today, DUE_SOON_WORKING_DAYS)  # once per request, not per row
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("service", "applicant", "assignee")
+            .annotate(
+                deadline_state=Case(
+                    When(deadline__lt=today, then=Value("overdue")),
+                    When(deadline__lte=soon, then=Value("soon")),
+                    default=Value(""),
+                    output_field=CharField(),
+                )
+            )
+        )
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+        # A full resident ID is found through its keyed hash: the column itself is ciphertext.
+        term = search_term.strip()
+        if len(term) == 18:
+            try:
+                number = resident_id_parse(term).number
+            except IdentifierError:
+                pass
+            else:
+                return queryset.filter(applicant__id_number_hash=pii_hash(number)), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Application | None:
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            # Per request, on the instance: read-only displays get no request.
+            setattr(obj, "shows_personal_data", request.user.has_perm(PERSONAL_DATA_PERM))  # noqa: B010
+        return obj
+
+    # List columns
+
+    @admin.display(description=_("申请人"), ordering="applicant__name")
+    def applicant_name(self, obj: Application) -> str:
+        return obj.applicant.name
+
+    @admin.display(description=_("身份证号码"))
+    def applicant_id_masked(self, obj: Application) -> str:
+        return obj.applicant.id_number_masked or "—"
+
+    @admin.display(description=_("优先级"), ordering="-priority")
+    def priority_badge(self, obj: Application) -> SafeString | str:
+        if obj.priority > 0:
+            return format_html('<span class="hz-badge hz-badge-green" title="{}">绿卡 Green card</span>', obj.priority)
+        return ""
+
+    @admin.display(description=_("办结时限"), ordering=F("deadline").asc(nulls_last=True))
+    def deadline_display(self, obj: Application) -> SafeString | str:
+        if obj.deadline is None:
+            return "—"
+        state = getattr(obj, "deadline_state", "")
+        if state == "overdue":
+            return format_html('<span class="hz-due hz-overdue" title="已超期 overdue">{}</span>', obj.deadline)
+        if state == "soon":
+            return format_html('<span class="hz-due hz-soon" title="即将到期 due soon">{}</span>', obj.deadline)
+        return str(obj.deadline)
+
+    # Change view (read-only displays)
+
+    @admin.display(description=_("身份证号码"))
+    def applicant_id_number(self, obj: Application) -> str:
+        talent = obj.applicant
+        if getattr(obj, "shows_personal_data", False):
+            return talent.id_number or "—"
+        return talent.id_number_masked or "—"
+
+    @admin.display(description=_("手机号码"))
+    def applicant_phone(self, obj: Application) -> str:
+        talent = obj.applicant
+        if getattr(obj, "shows_personal_data", False):
+            return talent.phone or "—"
+        return talent.phone_masked or "—"
+
+    @admin.display(description=_("工作单位"))
+    def applicant_employer(self, obj: Application) -> str:
+        employer = obj.applicant.employer
+        green = " · 人才绿卡持有人 green-card holder" if obj.applicant.is_green_card_holder else ""
+        return f"{employer or '—'}{green}"
+
+    @admin.display(description=_("办理结果"))
+    def result_display(self, obj: Application) -> SafeString | str:
+        return format_html('<pre class="hz-json">{}</pre>', _json(obj.result)) if obj.result else "—"
+
+    @admin.display(description=_("申请内容"))
+    def data_display(self, obj: Application) -> SafeString | str:
+        if not obj.data:
+            return "—"
+        rows = format_html_join(
+            "",
+            "<tr><th>{}</th><td>{}</td></tr>",
+            ((key, value if isinstance(value, str) else _json(value)) for key, value in sorted(obj.data.items())),
+        )
+        return format_html('<table class="hz-data">{}</table>', rows)
+
+    def _material_names(self, obj: Application) -> dict[str, str]:
+        cache = getattr(obj, "_material_names", None)
+        if cache is None:
+            cache = dict(obj.service.materials.values_list("code", "name"))
+            setattr(obj, "_material_names", cache)  # noqa: B010 - per request, on the instance
+        return cache
+
+    @admin.display(description=_("缺少的材料"))
+    def missing_display(self, obj: Application) -> SafeString | str:
+        if not obj.missing_materials:
+            return "—"
+        names = self._material_names(obj)
+        return format_html(
+            "<ul class='hz-list'>{}</ul>",
+            format_html_join("", "<li>{}（{}）</li>", ((names.get(c, c), c) for c in obj.missing_materials)),
+        )
+
+    @admin.display(description=_("需补正的问题"))
+    def problems_display(self, obj: Application) -> SafeString | str:
+        if not obj.problems:
+            return "—"
+        return format_html(
+            "<ol class='hz-list'>{}</ol>", format_html_join("", "<li>{}</li>", ((p,) for p in obj.problems))
+        )
+
+    @admin.display(description=_("最新版本材料"))
+    def attachments_display(self, obj: Application) -> SafeString | str:
+        latest = selectors.latest_attachments(obj)
+        materials = list(obj.service.materials.all())
+        rows = []
+        for m in materials:
+            att = latest.pop(m.code, None)
+            rows.append((m, att))
+        rows += [(None, att) for att in latest.values()]  # a material no longer in the catalog
+        body = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    f"{m.name}（{m.code}）" if m else att.material_code,
+                    "必交 required" if m and m.required else "选交 optional",
+                    format_html(
+                        '<a href="{}">v{} · {} · {} KB · {}</a>',
+                        download_url(att),
+                        att.version,
+                        att.original_name or att.material_code,
+                        max(1, att.size // 1024),
+                        timezone.localtime(att.uploaded_at).strftime("%Y-%m-%d %H:%M"),
+                    )
+                    if att
+                    else mark_safe('<span class="hz-missing">未上传 not uploaded</span>'),  # noqa: S308 - constant
+                )
+                for m, att in rows
+            ),
+        )
+        return format_html('<table class="hz-data hz-materials">{}</table>', body)
+
+    @admin.display(description=_("预审报告"))
+    def precheck_display(self, obj: Application) -> SafeString | str:
+        report = obj.precheck_report or {}
+        if not report:
+            return "尚未预审 / not pre-checked yet"
+        checked = report.get("checked_at", "")
+        if report.get("ok"):
+            return format_html('<span class="hz-ok">✔ 预审无问题 / no issues</span> <small>{}</small>', checked)
+        names = self._material_names(obj)
+        items = []
+        for issue in report.get("issues", []):
+            details = []
+            if issue.get("materials"):
+                details.append("、".join(f"{names.get(c, c)}（{c}）" for c in issue["materials"]))
+            for key in ("fields", "categories", "applications"):
+                if issue.get(key):
+                    details.append(f"{key}: {', '.join(str(v) for v in issue[key])}")
+            items.append((issue.get("code", ""), issue.get("message", ""), "；".join(details)))
+        return format_html(
+            '<ul class="hz-issues">{}</ul><small>{}</small>',
+            format_html_join("", "<li><b>{}</b> {}<br><small>{}</small></li>", items),
+            checked,
+        )
+
+    # Buttons and the action view
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        extra_context = dict(extra_context or {})
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and self.has_view_permission(request, obj):
+            extra_context["workflow_actions"] = self.action_buttons(request, obj)
+            extra_context["can_assign"] = self.has_assign_permission(request)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def action_buttons(self, request: HttpRequest, obj: Application) -> list[dict[str, str]]:
+        buttons = []
+        for action in selectors.available_actions(request.user, obj):
+            t = transition_for(obj, action)
+            buttons.append(
+                {
+                    "action": action,
+                    "label": (t.label if t else "") or action,
+                    "url": reverse("admin:workflow_application_act", args=[obj.pk, action]),
+                    "danger": action in ("reject", "return"),
+                }
+            )
+        return buttons
+
+    def get_urls(self) -> list:
+        urls = [
+            path(
+                "<path:object_id>/act/<slug:action>/",
+                self.admin_site.admin_view(self.act_view),
+                name="workflow_application_act",
+            ),
+        ]
+        return urls + super().get_urls()
+
+    def act_view(self, request: HttpRequest, object_id: str, action: str) -> HttpResponse:
+        """One form for every action: the inputs its table row needs; the service decides."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)  # type: ignore[attr-defined]
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        change_url = reverse("admin:workflow_application_change", args=[obj.pk])
+        if request.method not in ("GET", "HEAD", "POST"):
+            return HttpResponseRedirect(change_url)
+        transition = transition_for(obj, action)
+        if transition is None or action not in selectors.available_actions(request.user, obj):
+            messages.error(request, refusal(request.user, obj, action))
+            return HttpResponseRedirect(change_url)
+        label = transition.label or action
+        if request.method == "POST":
+            form = ApplicationActionForm(request.POST, application=obj, transition=transition)
+            if form.is_valid():
+                try:
+                    updated = services.application_act(
+                        application_id=obj.pk,
+                        action=action,
+                        actor=request.user,
+                        inputs=form.service_inputs(),
+                        ip=request.META.get("REMOTE_ADDR"),
+                    )
+                except ValidationFailed as exc:
+                    form.add_service_errors(exc)
+                    messages.error(request, error_text(exc))
+                except DomainError as exc:  # 403 role/duty, 404, 409 state or quota
+                    messages.error(request, error_text(exc))
+                    return HttpResponseRedirect(change_url)
+                else:
+                    messages.success(request, f"{updated.number}：{label} → {status_label(updated.status)}")
+                    return HttpResponseRedirect(change_url)
+            else:
+                messages.error(request, "请更正下列错误 / please correct the errors below")
+        else:
+            form = ApplicationActionForm(application=obj, transition=transition)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "title": f"{label} · {obj.number}",
+            "subtitle": None,
+            "original": obj,
+            "application": obj,
+            "action": action,
+            "label": label,
+            "transition": transition,
+            "target_label": status_label(transition.target),
+            "form": form,
+            "change_url": change_url,
+            "has_view_permission": True,
+            "precheck": self.precheck_display(obj),
+            "missing": self.missing_display(obj),
+            "problems": self.problems_display(obj),
+        }
+        return TemplateResponse(request, "admin/workflow/application/act.html", context)
+
+    # Assignment (bulk actions)
+
+    def _assign(self, request: HttpRequest, queryset: QuerySet, assignee: Any) -> None:
+        ids = list(queryset.values_list("pk", flat=True))
+        try:
+            changed = services.applications_assign(application_ids=ids, assignee=assignee, actor=request.user)
+        except DomainError as exc:
+            messages.error(request, error_text(exc))
+            return
+        who = getattr(assignee, "username", None)
+        if who:
+            messages.success(request, f"已将 {changed} 件申请分配给 {who} / {changed} assigned to {who}")
+        else:
+            messages.success(request, f"已取消 {changed} 件申请的分配 / {changed} unassigned")
+
+    @admin.action(description=_("分配给我 Assign to me"), permissions=["assign"])
+    def assign_to_me(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._assign(request, queryset, request.user)
+
+    @admin.action(description=_("分配给… Assign to…"), permissions=["assign"])
+    def assign_to(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        if request.POST.get("post"):
+            form = AssignForm(request.POST)
+            if form.is_valid():
+                self._assign(request, queryset, form.cleaned_data["assignee"])
+                return None
+        else:
+            form = AssignForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "title": _("分配经办人 Assign"),
+            "subtitle": None,
+            "queryset": queryset,
+            "form": form,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "has_view_permission": True,
+        }
+        return TemplateResponse(request, "admin/workflow/application/assign_to.html", context)
+
+    @admin.action(description=_("取消分配 Unassign"), permissions=["assign"])
+    def unassign(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._assign(request, queryset, None)
+
+
+# --- the catalog ---------------------------------------------------------------------------------
+
+
+class MaterialRequirementInline(admin.TabularInline):
+    model = MaterialRequirement
+    form = MaterialRequirementForm
+    fields = ("code", "name", "required", "accepted_types", "max_size_mb", "sort_order")
+    extra = 0
+    ordering = ("sort_order", "id")
+
+
+@admin.register(ServiceDefinition)
+class ServiceDefinitionAdmin(admin.ModelAdmin):
+    """The service catalog, edited by district admins; others with the view permission may look."""
+
+    form = ServiceDefinitionForm
+    list_display = ("code", "name", "time_limit_days", "applicant_kinds_display", "material_count", "active")
+    list_filter = ("active",)
+    search_fields = ("code", "name", "name_en")
+    fields = (
+        "code",
+        "name",
+        "name_en",
+        "description",
+        "time_limit_days",
+        "applicant_kinds",
+        "eligible_categories",
+        "config",
+        "active",
+        "sort_order",
+    )
+    filter_horizontal = ("eligible_categories",)
+    inlines = [MaterialRequirementInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(material_count=Count("materials"))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # The code is how the engine finds a service's steps: fixed once created.
+        return ("code",) if obj is not None else ()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # applications refer to it; deactivate instead
+
+    @admin.display(description=_("申请人类型"))
+    def applicant_kinds_display(self, obj: ServiceDefinition) -> str:
+        labels = dict(ServiceDefinition.ApplicantKind.choices)
+        return "、".join(str(labels.get(k, k)) for k in obj.applicant_kinds or [])
+
+    @admin.display(description=_("材料数"), ordering="material_count")
+    def material_count(self, obj: ServiceDefinition) -> int:
+        return getattr(obj, "material_count", 0)  # annotated in get_queryset
+
+
+# --- append-only records -------------------------------------------------------------------------
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Append-only records: looked at, never added, changed or deleted by hand."""
+
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ApplicationEvent)
+class ApplicationEventAdmin(ReadOnlyAdmin):
+    list_display = ("at", "application", "action", "transition_display", "actor", "note", "ip")
+    list_filter = ("action",)
+    list_select_related = ("application", "actor")
+    search_fields = ("=application__number",)
+    ordering = ("-at", "-id")
+    fields = ("application", "action", "from_status", "to_status", "actor", "note", "data_display", "ip", "at")
+    readonly_fields = fields
+
+    @admin.display(description=_("状态 From → to"))
+    def transition_display(self, obj: ApplicationEvent) -> str:
+        return f"{status_label(obj.from_status)} → {status_label(obj.to_status)}"
+
+    @admin.display(description=_("数据 Data"))
+    def data_display(self, obj: ApplicationEvent) -> SafeString | str:
+        return format_html('<pre class="hz-json">{}</pre>', _json(obj.data)) if obj.data else "—"
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdmin):
+    list_display = (
+        "application",
+        "material_code",
+        "version",
+        "original_name",
+        "content_type",
+        "size",
+        "uploaded_by",
+        "uploaded_at",
+        "download",
+    )
+    list_filter = ("content_type",)
+    list_select_related = ("application", "uploaded_by")
+    search_fields = ("=application__number", "material_code")
+    ordering = ("-uploaded_at", "-id")
+    fields = (
+        "application",
+        "material_code",
+        "version",
+        "original_name",
+        "content_type",
+        "size",
+        "sha256",
+        "uploaded_by",
+        "uploaded_at",
+        "download",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("下载 Download"))
+    def download(self, obj: Attachment) -> SafeString:
+        return format_html('<a href="{}">下载 download</a>', download_url(obj))
+
+
+@admin.register(DeadlineNotice)
+class DeadlineNoticeAdmin(ReadOnlyAdmin):
+    list_display = ("at", "application", "kind", "deadline")
+    list_filter = ("kind",)
+    list_select_related = ("application",)
+    search_fields = ("=application__number",)
+    ordering = ("-at", "-id")
+    fields = ("application", "kind", "deadline", "at")
+    readonly_fields = fields

@@ -1,0 +1,177 @@
+"""Forms of the staff admin: the inputs of one workflow action, assignment, and the catalog.
+
+The action form asks for exactly what ``services.application_act`` needs for that action; the
+service still validates everything (the form only makes the page usable), and its field errors are
+put back on the form."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts import roles
+from apps.core.exceptions import DomainError
+
+from . import engine
+from .models import Application, MaterialRequirement, ServiceDefinition
+from .services import MAX_SUPPLEMENT_DAYS, MIME_BY_TYPE
+
+DEFAULT_SUPPLEMENT_DAYS = 5
+
+
+def action_fields(transition: engine.Transition) -> tuple[str, ...]:
+    """The inputs an action takes, as ``services._clean_inputs`` reads them."""
+    fields = ["note"]
+    if transition.action == "reject" or "reason" in transition.inputs:
+        fields.append("reason")
+    if transition.action in ("return", "accept_with_missing"):
+        fields += ["missing_materials", "problems"]
+    if transition.action == "accept_with_missing" or "supplement_days" in transition.inputs:
+        fields.append("supplement_days")
+    return tuple(fields)
+
+
+def precheck_missing(application: Application) -> list[str]:
+    for issue in (application.precheck_report or {}).get("issues", []):
+        if issue.get("code") == "missing_materials":
+            return [str(code) for code in issue.get("materials", [])]
+    return []
+
+
+class ApplicationActionForm(forms.Form):
+    """The inputs of one action on one application; built from the action's table row."""
+
+    note = forms.CharField(
+        label=_("办理意见 Note"), required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 80})
+    )
+    reason = forms.CharField(
+        label=_("不予批准理由 Reason"), required=True, widget=forms.Textarea(attrs={"rows": 3, "cols": 80})
+    )
+    missing_materials = forms.MultipleChoiceField(
+        label=_("缺少的材料 Missing materials"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    problems = forms.CharField(
+        label=_("需补正的问题 Problems"),
+        required=False,
+        help_text=_("每行一个问题；一次性告知全部问题 / one per line, every problem at once"),
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
+    )
+    supplement_days = forms.IntegerField(
+        label=_("补正期限（工作日） Supplement within (working days)"),
+        min_value=1,
+        max_value=MAX_SUPPLEMENT_DAYS,
+        initial=DEFAULT_SUPPLEMENT_DAYS,
+    )
+
+    def __init__(self, *args: Any, application: Application, transition: engine.Transition, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.application = application
+        self.transition = transition
+        wanted = action_fields(transition)
+        for name in list(self.fields):
+            if name not in wanted:
+                del self.fields[name]
+        if "missing_materials" in self.fields:
+            field = cast(forms.MultipleChoiceField, self.fields["missing_materials"])
+            field.choices = [
+                (m.code, f"{m.name}（{m.code}）" + ("" if m.required else " · 非必交 optional"))
+                for m in application.service.materials.all()
+            ]
+            # Start from what is known to be missing: the list already given, else the pre-check's.
+            field.initial = list(application.missing_materials or precheck_missing(application))
+
+    def service_inputs(self) -> dict[str, Any]:
+        """``cleaned_data`` in the shape ``application_act`` takes."""
+        data = self.cleaned_data
+        inputs: dict[str, Any] = {"note": data.get("note", "")}
+        if "reason" in self.fields:
+            inputs["reason"] = data.get("reason", "")
+        if "missing_materials" in self.fields:
+            inputs["missing_materials"] = list(data.get("missing_materials") or [])
+            inputs["problems"] = [line.strip() for line in (data.get("problems") or "").splitlines() if line.strip()]
+        if "supplement_days" in self.fields:
+            inputs["supplement_days"] = data.get("supplement_days")
+        return inputs
+
+    def add_service_errors(self, error: DomainError) -> None:
+        """Put a service's 400 field errors on the matching fields (others on the form)."""
+        for field, messages in error.as_data().items():
+            target = field if field in self.fields else None
+            for message in messages:
+                self.add_error(target, str(message))
+
+
+def assignable_staff() -> QuerySet:
+    User = get_user_model()
+    return (
+        User.objects.filter(Q(groups__name__in=sorted(roles.STAFF_ROLES)) | Q(is_superuser=True), is_active=True)
+        .distinct()
+        .order_by("username")
+        .prefetch_related("groups")
+    )
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(label=_("经办人 Assign to"), queryset=None, empty_label=None)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["assignee"])
+        field.queryset = assignable_staff()
+        field.label_from_instance = _staff_label
+
+
+def _staff_label(user: Any) -> str:
+    staff_roles = sorted(g.name for g in user.groups.all() if g.name in roles.STAFF_ROLES)  # prefetched
+    names = "、".join(str(roles.ROLE_LABELS.get(r, r)) for r in staff_roles)
+    return f"{user.get_full_name() or user.username}（{user.username}）" + (f" · {names}" if names else "")
+
+
+FILE_TYPES = [(t, t) for t in MIME_BY_TYPE if t != "jpg"]
+
+
+class ServiceDefinitionForm(forms.ModelForm):
+    applicant_kinds = forms.MultipleChoiceField(
+        label=_("申请人类型"),
+        choices=ServiceDefinition.ApplicantKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = ServiceDefinition
+        fields = (
+            "code",
+            "name",
+            "name_en",
+            "description",
+            "time_limit_days",
+            "applicant_kinds",
+            "eligible_categories",
+            "config",
+            "active",
+            "sort_order",
+        )
+
+    def clean_config(self) -> dict:
+        config = self.cleaned_data.get("config")
+        if config in (None, ""):
+            return {}
+        if not isinstance(config, dict):
+            raise forms.ValidationError(
+                _('业务参数须为JSON对象 / config must be a JSON object such as {"key": "value"}')
+            )
+        return config
+
+
+class MaterialRequirementForm(forms.ModelForm):
+    accepted_types = forms.MultipleChoiceField(
+        label=_("允许的文件类型"), choices=FILE_TYPES, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = MaterialRequirement
+        fields = ("code", "name", "required", "accepted_types", "max_size_mb", "sort_order")
