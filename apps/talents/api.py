@@ -10,6 +10,7 @@ import django_filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from apps.accounts import roles
@@ -209,11 +210,21 @@ class ClaimStartOutputSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField()
 
 
+class ClaimStartThrottle(UserRateThrottle):
+    """Each start sends an SMS to someone else's phone and draws a fresh code with fresh attempts:
+    a few per account and hour, or the limit of five wrong codes per claim would mean little."""
+
+    scope = "talent_claim"
+    rate = "5/hour"
+
+
 class ClaimStartView(APIView):
     """Ask to take over the imported record with this resident ID. A code goes by SMS to the phone
-    on that record (not the caller's); a record without a phone is confirmed by district staff."""
+    on that record (not the caller's); a record without a phone is confirmed by district staff.
+    At most 5 starts per account and hour (429 after)."""
 
     permission_classes = [permissions.IsAuthenticated, IsTalent]
+    throttle_classes = [ClaimStartThrottle]
 
     @extend_schema(request=ClaimStartInputSerializer, responses={201: ClaimStartOutputSerializer}, tags=["talents"])
     def post(self, request):

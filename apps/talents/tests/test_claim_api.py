@@ -185,3 +185,14 @@ def test_an_account_with_a_profile_cannot_claim_another(claimant_client, claiman
     assert response.status_code == 409
     assert ProfileClaim.objects.count() == 0
     assert Talent.objects.get(pk=other.pk).user_id is None
+
+
+def test_claim_starts_are_rate_limited(claimant_client, sms_outbox, django_capture_on_commit_callbacks):
+    imported = TalentFactory(phone="13912345678")
+
+    answers = [start_claim(claimant_client, imported, django_capture_on_commit_callbacks) for _ in range(6)]
+
+    assert [a.status_code for a in answers] == [201] * 5 + [429]
+    assert len(sms_outbox) == 5
+    # Each new start closes the previous one: one pending claim at a time.
+    assert ProfileClaim.objects.filter(status=ProfileClaim.Status.PENDING).count() == 1
