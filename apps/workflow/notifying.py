@@ -4,6 +4,7 @@ Called after commit; each event notifies each person at most once (the event id 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -44,7 +45,9 @@ def _context(application: Application, event: ApplicationEvent | None = None) ->
         "number": application.number or "",
         "status": application.get_status_display(),
         "deadline": application.deadline.isoformat() if application.deadline else "",
-        "supplement_deadline": application.supplement_deadline.isoformat() if application.supplement_deadline else "",
+        # A supplement deadline that expired is cleared on the record; the event keeps it.
+        "supplement_deadline": data.get("supplement_deadline")
+        or (application.supplement_deadline.isoformat() if application.supplement_deadline else ""),
         "missing_materials": _material_names(application, data.get("missing_materials", [])),
         "problems": "；".join(data.get("problems", [])),
         "note": event.note if event else "",
@@ -82,10 +85,14 @@ def notify_application_event(event_id: int) -> None:
         )
 
 
-def notify_deadline(application: Application, *, kind: str, recipients: list[Any]) -> None:
+def notify_deadline(
+    application: Application, *, kind: str, recipients: list[Any], today: dt.date | None = None
+) -> None:
+    """``today`` is the day the scan ran for (``deadlines_scan(today=...)``): days left and days
+    overdue are counted from it, not from the machine's clock."""
     from apps.notifications.services import notify
 
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     context = _context(application)
     if application.deadline:
         gap = working_days_between(today, application.deadline)

@@ -338,6 +338,13 @@ def application_act(
         raise NotPermitted(conflict)
     cleaned = _clean_inputs(application, transition, inputs or {})
     from_status = application.status
+    if action == "supplement_expired":
+        # What was missing by which day: the effects clear the deadline, the event (and the
+        # applicant's notice) must still say it.
+        cleaned["missing_materials"] = list(application.missing_materials)
+        cleaned["supplement_deadline"] = (
+            application.supplement_deadline.isoformat() if application.supplement_deadline else ""
+        )
     if action in ("submit", "resubmit"):
         clash = (
             Application.objects.filter(
@@ -357,7 +364,11 @@ def application_act(
     except IntegrityError:
         # Two submits raced: the partial unique index let one through.
         raise Conflict("已有一件同类申请正在办理 / there is already an open application for this service")
-    event_data = {k: cleaned[k] for k in ("missing_materials", "problems", "supplement_days", "reason") if k in cleaned}
+    event_data = {
+        k: cleaned[k]
+        for k in ("missing_materials", "problems", "supplement_days", "supplement_deadline", "reason")
+        if k in cleaned
+    }
     if application.result and action == "fulfil":
         event_data["result"] = application.result
     event = _event(
@@ -503,12 +514,12 @@ def deadlines_scan(*, today=None) -> dict[str, int]:
         if application.assignee_id and deadline_notice_claim(
             application=application, kind="reminder", deadline=application.deadline
         ):
-            notifying.notify_deadline(application, kind="reminder", recipients=[application.assignee])
+            notifying.notify_deadline(application, kind="reminder", recipients=[application.assignee], today=today)
             counts["reminders"] += 1
     for application in running.filter(deadline__lt=today):
         if deadline_notice_claim(application=application, kind="escalation", deadline=application.deadline):
             notifying.notify_deadline(
-                application, kind="escalation", recipients=list(selectors.escalation_recipients())
+                application, kind="escalation", recipients=list(selectors.escalation_recipients()), today=today
             )
             counts["escalations"] += 1
     expired = Application.objects.filter(status__in=CLOCK_RUNNING, supplement_deadline__lt=today).exclude(
