@@ -166,3 +166,22 @@ class ProfileClaim(TimeStampedModel):
                 fields=["talent", "user"], condition=Q(status="pending"), name="one_pending_claim_per_user_talent"
             )
         ]
+
+
+class ExportLog(models.Model):
+    """Append-only audit of exports from the admin: who exported how many rows of what, and
+    whether personal identifiers were in full (``unmasked``, needs accounts.export_personal_data)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("导出时间"), auto_now_add=True, db_index=True)
+    resource = models.CharField(_("导出内容"), max_length=100)
+    file_format = models.CharField(_("格式"), max_length=20, blank=True)
+    rows = models.PositiveIntegerField(_("行数"))
+    unmasked = models.BooleanField(_("含完整身份证号/手机号"), default=False, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("导出记录")
+        verbose_name_plural = _("导出记录")

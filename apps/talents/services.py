@@ -1,7 +1,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -20,7 +24,14 @@ from apps.core.identifiers import (
 )
 from apps.core.sms import send_sms
 
-from .models import ProfileClaim, Talent, TalentCategory, TalentCategoryHolding, TalentProfileChange
+from .models import (
+    ExportLog,
+    ProfileClaim,
+    Talent,
+    TalentCategory,
+    TalentCategoryHolding,
+    TalentProfileChange,
+)
 
 PROFILE_FIELDS = (
     "name",
@@ -449,3 +460,240 @@ def _claim_complete(claim: ProfileClaim, *, confirmed_by: Any) -> Talent:
         changes={"user": [None, claim.user_id]},
     )
     return talent
+
+
+# --- Bulk import and export audit ---------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class TalentBulkRow:
+    """One validated row of a talent import (``apps.talents.importing`` builds these)."""
+
+    name: str
+    id_number: str
+    id_number_hash: str
+    birth_date: dt.date
+    sex: str
+    phone: str = ""
+    phone_hash: str | None = None
+    email: str = ""
+    education: str = ""
+    degree: str = ""
+    field: str = ""
+    employer_id: int | None = None
+    category_ids: tuple[int, ...] = ()
+    category_codes: tuple[str, ...] = ()
+    year: int | None = None
+
+
+BULK_BATCH_SIZE = 5000
+
+
+def _import_changes(r: TalentBulkRow) -> dict[str, Any]:
+    """The history entry of an imported profile: what ``talent_create`` + ``holding_set`` record."""
+    # The row's identifiers are already normalised, so masking is slicing (= resident_id_mask/phone_mask).
+    changes: dict[str, Any] = {
+        "name": [None, r.name],
+        "id_number": [None, f"{r.id_number[:4]}**********{r.id_number[-4:]}"],
+    }
+    if r.phone:
+        changes["phone"] = [None, f"{r.phone[:3]}****{r.phone[-4:]}"]
+    for key in ("email", "education", "degree", "field"):
+        value = getattr(r, key)
+        if value:
+            changes[key] = [None, value]
+    if r.employer_id is not None:
+        changes["employer"] = [None, r.employer_id]
+    for code in r.category_codes:
+        changes[f"category:{code}"] = [None, {"year": r.year, "verified": False}]
+    return changes
+
+
+@transaction.atomic
+def talent_bulk_create(
+    *, rows: Sequence[TalentBulkRow], actor: Any = None, source: str = "import", batch_size: int = BULK_BATCH_SIZE
+) -> int:
+    """Insert rows that ``apps.talents.importing`` validated, with their category holdings and
+    one history row each, in one transaction: all of them or, on any database error, none.
+
+    On PostgreSQL (psycopg2) the rows go in with ``COPY``; elsewhere with ``bulk_create``. Either
+    way the identifiers are encrypted and hashed as ``EncryptedTextField`` and ``talent_create``
+    do. The unique resident-ID hash is the backstop against a record registered meanwhile
+    (IntegrityError, and the whole import rolls back)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql" and connection.Database.__name__ == "psycopg2":  # type: ignore[attr-defined]
+        _talent_copy(rows, actor=actor, source=source, batch_size=batch_size)
+        return len(rows)
+    for start in range(0, len(rows), batch_size):
+        chunk = rows[start : start + batch_size]
+        talents = Talent.objects.bulk_create(
+            [
+                Talent(
+                    name=r.name,
+                    id_number=r.id_number,
+                    id_number_hash=r.id_number_hash,
+                    birth_date=r.birth_date,
+                    sex=r.sex,
+                    phone=r.phone,
+                    phone_hash=r.phone_hash,
+                    email=r.email,
+                    education=r.education,
+                    degree=r.degree,
+                    field=r.field,
+                    employer_id=r.employer_id,
+                )
+                for r in chunk
+            ],
+            batch_size=batch_size,
+        )
+        TalentCategoryHolding.objects.bulk_create(
+            [
+                TalentCategoryHolding(talent_id=talent.pk, category_id=category_id, year=r.year)
+                for r, talent in zip(chunk, talents, strict=True)
+                for category_id in r.category_ids
+            ],
+            batch_size=batch_size,
+        )
+        TalentProfileChange.objects.bulk_create(
+            [
+                TalentProfileChange(talent_id=talent.pk, actor=actor, source=source, changes=_import_changes(r))
+                for r, talent in zip(chunk, talents, strict=True)
+            ],
+            batch_size=batch_size,
+        )
+    return len(rows)
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+_TALENT_COPY_FIELDS = (
+    "id", "created_at", "updated_at", "name", "id_number", "id_number_hash", "birth_date", "sex",
+    "phone", "phone_hash", "email", "education", "degree", "field", "employer", "is_green_card_holder",
+)  # fmt: skip
+_HOLDING_COPY_FIELDS = (
+    "created_at",
+    "updated_at",
+    "talent",
+    "category",
+    "year",
+    "issuing_body",
+    "evidence",
+    "verified",
+)
+_HISTORY_COPY_FIELDS = ("talent", "actor", "at", "source", "changes")
+
+
+def _copy_text(value: Any) -> str:
+    """A value in PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    if value is True or value is False:
+        return "t" if value else "f"
+    if isinstance(value, str):
+        # Most values need no escaping; finding that out is cheaper than translating.
+        return value.translate(_COPY_ESCAPES) if _COPY_SPECIAL.search(value) else value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _copy_lines(rows: Iterable[Sequence[Any]]) -> str:
+    return "".join("\t".join(map(_copy_text, row)) + "\n" for row in rows)
+
+
+def _talent_copy_buffers(
+    ids: Sequence[int], chunk: Sequence[TalentBulkRow], *, now: dt.datetime, actor_id: Any, source: str
+) -> tuple[str, str, str]:
+    """COPY text for one chunk: talents (identifiers encrypted here), holdings, history."""
+    encrypt = crypto.encrypt
+    talents = _copy_lines(
+        (
+            pk, now, now, r.name, encrypt(r.id_number), r.id_number_hash, r.birth_date, r.sex,
+            encrypt(r.phone) if r.phone else "", r.phone_hash, r.email, r.education, r.degree, r.field,
+            r.employer_id, False,
+        )
+        for pk, r in zip(ids, chunk, strict=True)
+    )  # fmt: skip
+    holdings = _copy_lines(
+        (now, now, pk, category_id, r.year, "", "", False)
+        for pk, r in zip(ids, chunk, strict=True)
+        for category_id in r.category_ids
+    )
+    history = _copy_lines(
+        (pk, actor_id, now, source, json.dumps(_import_changes(r), ensure_ascii=False))
+        for pk, r in zip(ids, chunk, strict=True)
+    )
+    return talents, holdings, history
+
+
+def _talent_copy(rows: Sequence[TalentBulkRow], *, actor: Any, source: str, batch_size: int) -> None:
+    """COPY the rows in chunks. Ids come from the table's own sequence first, so holdings and
+    history can point at them. A worker thread prepares the next chunk (encryption and JSON are
+    the Python-side cost) while PostgreSQL ingests the current one: psycopg2 releases the GIL
+    while it waits for the server, so on two cores the two halves overlap."""
+    import io
+    from collections import deque
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from django.db import connection
+
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    now = timezone.now()
+    actor_id = getattr(actor, "pk", None)
+    statements = [
+        "COPY {} ({}) FROM STDIN".format(
+            quote(model._meta.db_table), ", ".join(quote(str(model._meta.get_field(f).column)) for f in fields)
+        )
+        for model, fields in (
+            (Talent, _TALENT_COPY_FIELDS),
+            (TalentCategoryHolding, _HOLDING_COPY_FIELDS),
+            (TalentProfileChange, _HISTORY_COPY_FIELDS),
+        )
+    ]
+    with connection.cursor() as wrapper:
+        cursor = wrapper.cursor  # the psycopg2 cursor, for copy_expert
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [Talent._meta.db_table, len(rows)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        starts = iter(range(0, len(rows), batch_size))
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="talent-import") as pool:
+            pending: deque[Future[tuple[str, str, str]]] = deque()
+
+            def prepare_next() -> None:
+                start = next(starts, None)
+                if start is not None:
+                    end = start + batch_size
+                    pending.append(
+                        pool.submit(
+                            _talent_copy_buffers,
+                            ids[start:end],
+                            rows[start:end],
+                            now=now,
+                            actor_id=actor_id,
+                            source=source,
+                        )
+                    )
+
+            prepare_next()
+            while pending:
+                buffers = pending.popleft().result()
+                prepare_next()
+                for statement, text in zip(statements, buffers, strict=True):
+                    if text:
+                        cursor.copy_expert(statement, io.StringIO(text))
+
+
+def export_log_record(*, user: Any, resource: str, rows: int, unmasked: bool, file_format: str = "") -> ExportLog:
+    """Audit record of an export; an export with full personal identifiers is flagged."""
+    return ExportLog.objects.create(
+        user=user if getattr(user, "pk", None) else None,
+        resource=resource,
+        rows=rows,
+        unmasked=unmasked,
+        file_format=file_format[:20],
+    )
