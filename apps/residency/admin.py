@@ -75,15 +75,27 @@ class RegistrationCardAdmin(CardAdmin):
         "talent_id_masked",
         "issued_on",
         "quota_year",
-        "quota_enterprise",
+        "quota_enterprise_name",
         "application_number",
     )
     list_select_related = ("talent", "application", "quota_enterprise")
     list_filter = (IssuedYearFilter, "quota_year")
     search_fields = ("number", "=application__number")
     ordering = ("-issued_on", "-id")
-    fields = ("number", "talent_name", "talent_id_masked", "issued_on", "quota_year", "quota_enterprise", "application")
+    fields = (
+        "number",
+        "talent_name",
+        "talent_id_masked",
+        "issued_on",
+        "quota_year",
+        "quota_enterprise_name",
+        "application",
+    )
     readonly_fields = fields
+
+    @admin.display(description=_("指标所属企业"), ordering="quota_enterprise__name")
+    def quota_enterprise_name(self, obj: RegistrationCard) -> str:
+        return str(obj.quota_enterprise) if obj.quota_enterprise_id else "—"
 
 
 @admin.register(GreenCard)
@@ -96,7 +108,7 @@ class GreenCardAdmin(CardAdmin):
         "issued_on",
         "expires_on",
         "renewal_count",
-        "renewal_of",
+        "renewal_of_number",
         "application_number",
     )
     list_select_related = ("talent", "application", "renewal_of")
@@ -110,8 +122,12 @@ class GreenCardAdmin(CardAdmin):
         "talent_id_masked",
         "issued_on",
         "expires_on",
-        "renewal_of",
+        "renewal_of_number",
         "renewal_count",
         "application",
     )
     readonly_fields = fields
+
+    @admin.display(description=_("续期自"))
+    def renewal_of_number(self, obj: GreenCard) -> str:
+        return obj.renewal_of.number if obj.renewal_of_id else "—"

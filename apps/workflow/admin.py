@@ -108,6 +108,40 @@ def status_label(value: str) -> str:
         return value or "—"
 
 
+def is_district_staff(request: HttpRequest) -> bool:
+    # The admin's login page asks too, for an anonymous user.
+    return bool(getattr(request.user, "is_district_staff", False))
+
+
+def local_time(value: dt.datetime | str | None) -> str:
+    if not value:
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+def event_data_html(data: dict[str, Any]) -> SafeString | str:
+    """An event's data as short ``key: value`` lines (lists joined, nested values as JSON)."""
+    if not data:
+        return "—"
+
+    def text(value: Any) -> str:
+        if isinstance(value, list) and all(isinstance(v, str | int) for v in value):
+            return "、".join(str(v) for v in value) or "—"
+        if isinstance(value, dict | list):
+            return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+        return "—" if value is None else str(value)
+
+    return format_html(
+        '<dl class="hz-event-data">{}</dl>',
+        format_html_join("", "<dt>{}</dt><dd>{}</dd>", ((k, text(v)) for k, v in sorted(data.items()))),
+    )
+
+
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True, default=str)
 
@@ -135,6 +169,12 @@ class QueueFilter(admin.SimpleListFilter):
             return queryset
         # One WHERE clause: the changelist's query AND the queue's conditions.
         return queryset & selectors.staff_queue(request.user, queue=value)
+
+
+class ServiceFilter(admin.RelatedFieldListFilter):
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.title = _("服务事项 Service")
 
 
 class DeadlineFilter(admin.SimpleListFilter):
@@ -173,9 +213,18 @@ class ApplicationEventInline(admin.TabularInline):
     model = ApplicationEvent
     verbose_name = _("办理记录")
     verbose_name_plural = _("办理记录 Timeline")
-    fields = ("at", "action_display", "transition_display", "actor", "note", "data_display", "ip")
+    fields = (
+        "at_display",
+        "action_display",
+        "transition_display",
+        "actor_display",
+        "note_display",
+        "data_display",
+        "ip",
+    )
     readonly_fields = fields
     ordering = ("at", "id")
+    classes = ("hz-timeline",)
     extra = 0
     max_num = 0
     can_delete = False
@@ -193,6 +242,20 @@ class ApplicationEventInline(admin.TabularInline):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    @admin.display(description=_("时间 Time"))
+    def at_display(self, obj: ApplicationEvent) -> str:
+        return local_time(obj.at)
+
+    @admin.display(description=_("办理人 Actor"))
+    def actor_display(self, obj: ApplicationEvent) -> str:
+        if obj.actor is None:
+            return "系统 system"
+        return obj.actor.get_full_name() or obj.actor.username
+
+    @admin.display(description=_("意见 Note"))
+    def note_display(self, obj: ApplicationEvent) -> str:
+        return obj.note or "—"
+
     @admin.display(description=_("操作 Action"))
     def action_display(self, obj: ApplicationEvent) -> str:
         label = action_labels(obj.application.service.code).get(obj.action, obj.action)
@@ -206,9 +269,7 @@ class ApplicationEventInline(admin.TabularInline):
 
     @admin.display(description=_("数据 Data"))
     def data_display(self, obj: ApplicationEvent) -> SafeString | str:
-        if not obj.data:
-            return "—"
-        return format_html('<pre class="hz-json">{}</pre>', _json(obj.data))
+        return event_data_html(obj.data)
 
 
 # --- applications --------------------------------------------------------------------------------
@@ -218,18 +279,18 @@ class ApplicationEventInline(admin.TabularInline):
 class ApplicationAdmin(admin.ModelAdmin):
     list_display = (
         "number",
-        "service",
+        "service_name",
         "applicant_name",
         "applicant_id_masked",
-        "status",
+        "status_display",
         "priority_badge",
         "deadline_display",
-        "supplement_deadline",
-        "assignee",
+        "supplement_deadline_display",
+        "assignee_name",
     )
     list_display_links = ("number",)
     list_select_related = ("service", "applicant", "assignee")
-    list_filter = (QueueFilter, "service", "status", DeadlineFilter)
+    list_filter = (QueueFilter, ("service", ServiceFilter), "status", DeadlineFilter)
     ordering = ("-priority", F("deadline").asc(nulls_last=True), "id")
     search_fields = ("number", "applicant__name")
     search_help_text = _("申请编号、申请人姓名，或完整的居民身份证号码 / number, applicant name, or a full resident ID")
@@ -244,13 +305,13 @@ class ApplicationAdmin(admin.ModelAdmin):
             _("概要 Summary"),
             {
                 "fields": (
-                    ("number", "service"),
+                    ("number", "service_name"),
                     ("status", "priority_badge"),
-                    ("assignee", "submitted_by"),
-                    "enterprise",
-                    ("submitted_at", "accepted_at"),
-                    ("deadline_display", "supplement_deadline"),
-                    ("decided_at", "completed_at"),
+                    ("assignee_name", "submitted_by"),
+                    "enterprise_name",
+                    ("submitted_at_display", "accepted_at_display"),
+                    ("deadline_display", "supplement_deadline_display"),
+                    ("decided_at_display", "completed_at_display"),
                     "reject_reason",
                     "result_display",
                 )
@@ -272,18 +333,18 @@ class ApplicationAdmin(admin.ModelAdmin):
     )
     readonly_fields = (
         "number",
-        "service",
+        "service_name",
         "status",
         "priority_badge",
-        "assignee",
+        "assignee_name",
         "submitted_by",
-        "enterprise",
-        "submitted_at",
-        "accepted_at",
+        "enterprise_name",
+        "submitted_at_display",
+        "accepted_at_display",
         "deadline_display",
-        "supplement_deadline",
-        "decided_at",
-        "completed_at",
+        "supplement_deadline_display",
+        "decided_at_display",
+        "completed_at_display",
         "reject_reason",
         "result_display",
         "applicant_name",
@@ -300,10 +361,10 @@ class ApplicationAdmin(admin.ModelAdmin):
     # Who may look: staff with the view permission. Nobody edits, adds or deletes here.
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_district_staff and super().has_view_permission(request, obj)
+        return is_district_staff(request) and super().has_view_permission(request, obj)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_district_staff and super().has_module_permission(request)
+        return is_district_staff(request) and super().has_module_permission(request)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -357,6 +418,26 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     # List columns
 
+    @admin.display(description=_("服务事项"), ordering="service__sort_order")
+    def service_name(self, obj: Application) -> str:
+        return obj.service.name
+
+    @admin.display(description=_("状态"), ordering="status")
+    def status_display(self, obj: Application) -> SafeString:
+        return format_html('<span class="hz-nowrap">{}</span>', obj.get_status_display())
+
+    @admin.display(description=_("补正期限"), ordering="supplement_deadline")
+    def supplement_deadline_display(self, obj: Application) -> SafeString | str:
+        if obj.supplement_deadline is None:
+            return "—"
+        return format_html('<span class="hz-nowrap">{}</span>', obj.supplement_deadline.isoformat())
+
+    @admin.display(description=_("经办人"), ordering="assignee__username")
+    def assignee_name(self, obj: Application) -> str:
+        if obj.assignee is None:
+            return "—"
+        return obj.assignee.get_full_name() or obj.assignee.username
+
     @admin.display(description=_("申请人"), ordering="applicant__name")
     def applicant_name(self, obj: Application) -> str:
         return obj.applicant.name
@@ -369,7 +450,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     def priority_badge(self, obj: Application) -> SafeString | str:
         if obj.priority > 0:
             return format_html('<span class="hz-badge hz-badge-green" title="{}">绿卡 Green card</span>', obj.priority)
-        return ""
+        return "—"
 
     @admin.display(description=_("办结时限"), ordering=F("deadline").asc(nulls_last=True))
     def deadline_display(self, obj: Application) -> SafeString | str:
@@ -383,6 +464,26 @@ class ApplicationAdmin(admin.ModelAdmin):
         return str(obj.deadline)
 
     # Change view (read-only displays)
+
+    @admin.display(description=_("用人单位"))
+    def enterprise_name(self, obj: Application) -> str:
+        return str(obj.enterprise) if obj.enterprise_id else "—"
+
+    @admin.display(description=_("提交时间"))
+    def submitted_at_display(self, obj: Application) -> str:
+        return local_time(obj.submitted_at)
+
+    @admin.display(description=_("受理时间"))
+    def accepted_at_display(self, obj: Application) -> str:
+        return local_time(obj.accepted_at)
+
+    @admin.display(description=_("决定时间"))
+    def decided_at_display(self, obj: Application) -> str:
+        return local_time(obj.decided_at)
+
+    @admin.display(description=_("办结时间"))
+    def completed_at_display(self, obj: Application) -> str:
+        return local_time(obj.completed_at)
 
     @admin.display(description=_("身份证号码"))
     def applicant_id_number(self, obj: Application) -> str:
@@ -481,7 +582,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         report = obj.precheck_report or {}
         if not report:
             return "尚未预审 / not pre-checked yet"
-        checked = report.get("checked_at", "")
+        checked = f"预审时间 checked at {local_time(report.get('checked_at'))}"
         if report.get("ok"):
             return format_html('<span class="hz-ok">✔ 预审无问题 / no issues</span> <small>{}</small>', checked)
         names = self._material_names(obj)
@@ -509,7 +610,6 @@ class ApplicationAdmin(admin.ModelAdmin):
         obj = self.get_object(request, unquote(object_id))
         if obj is not None and self.has_view_permission(request, obj):
             extra_context["workflow_actions"] = self.action_buttons(request, obj)
-            extra_context["can_assign"] = self.has_assign_permission(request)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def action_buttons(self, request: HttpRequest, obj: Application) -> list[dict[str, str]]:
@@ -730,7 +830,7 @@ class ApplicationEventAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("数据 Data"))
     def data_display(self, obj: ApplicationEvent) -> SafeString | str:
-        return format_html('<pre class="hz-json">{}</pre>', _json(obj.data)) if obj.data else "—"
+        return event_data_html(obj.data)
 
 
 @admin.register(Attachment)

@@ -110,6 +110,13 @@ def test_talents_and_hr_are_sent_to_the_login(client, make_user, submitted, role
     assert client.get(act_url(app, "accept")).status_code == 302
 
 
+def test_anonymous_visitors_get_the_login_page(client, submitted):
+    app = submitted()
+    assert client.get("/admin/login/").status_code == 200
+    response = client.get(change_url(app))
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+
+
 def test_nobody_edits_adds_or_deletes_an_application_here(client, staff, submitted):
     app = submitted()
     client.force_login(staff["admin"])  # holds every workflow model permission
