@@ -239,6 +239,22 @@ def errors_as_validation_error(errors: Iterable[RowError]) -> ValidationError:
     return ValidationError(dict(by_column))
 
 
+class SheetDiff(resources.Diff):
+    """The preview's before/after columns, through the resource's ``dehydrate_*`` methods (so
+    computed and masked columns show as they would be exported)."""
+
+    def __init__(self, resource: Any, instance: Any, new: bool):
+        super().__init__(resource, instance, new)
+        self.left = self._values(resource, instance)
+
+    def compare_with(self, resource: Any, instance: Any) -> None:
+        self.right = self._values(resource, instance)
+
+    @staticmethod
+    def _values(resource: Any, instance: Any) -> list[Any]:
+        return [resource.export_field(f, instance) for f in resource.get_import_fields()]
+
+
 class SheetResource(resources.ModelResource):
     """A resource whose rows are validated together by :meth:`validate_rows` (so duplicates
     within the file and against the database are found before anything is written) and saved by
@@ -264,6 +280,10 @@ class SheetResource(resources.ModelResource):
     @classmethod
     def get_result_class(cls) -> type[Result]:
         return SheetResult
+
+    @classmethod
+    def get_diff_class(cls) -> type[resources.Diff]:
+        return SheetDiff
 
     # -- what a subclass provides --
 
