@@ -18,6 +18,14 @@ from . import roles
 User = get_user_model()
 
 
+def _is_phone(value: str) -> bool:
+    try:
+        phone_validate(value)
+    except IdentifierError:
+        return False
+    return True
+
+
 def _clean_identity(*, username: str, email: str | None, phone: str | None) -> tuple[str, str | None, str | None]:
     errors: dict[str, list[str]] = {}
     username = (username or "").strip()
@@ -27,6 +35,9 @@ def _clean_identity(*, username: str, email: str | None, phone: str | None) -> t
         errors["username"] = ["用户名只能包含字母、数字和 @.+-_ / letters, digits and @.+-_ only"]
     elif "@" in username:
         errors["username"] = ["用户名不能包含@ / a username may not contain @"]
+    elif _is_phone(username):
+        # Log-in looks a username up before a phone: such a username would hide the phone's owner.
+        errors["username"] = ["用户名不能是手机号码 / a username may not be a phone number"]
     elif User.objects.filter(username__iexact=username).exists():
         errors["username"] = ["该用户名已被使用 / this username is taken"]
     email = (email or "").strip().lower() or None

@@ -14,6 +14,7 @@ from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
 
@@ -66,7 +67,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return Response(exc.as_data(), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
-            data: dict[str, Any] = {field: [str(m) for e in errors for m in e.messages] for field, errors in exc.error_dict.items()}
+            data: dict[str, Any] = {
+                field: [str(m) for e in errors for m in e.messages] for field, errors in exc.error_dict.items()
+            }
         else:
             data = {"detail": " ".join(exc.messages)}
         return Response(data, status=status.HTTP_400_BAD_REQUEST)
@@ -75,6 +78,12 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     elif isinstance(exc, DjangoPermissionDenied):
         exc = drf_exceptions.PermissionDenied()
     response = exception_handler(exc, context)
-    if response is not None and isinstance(exc, drf_exceptions.ValidationError) and isinstance(response.data, list):
-        response.data = {"detail": " ".join(str(x) for x in response.data)}
+    if response is not None and isinstance(exc, drf_exceptions.ValidationError):
+        data = response.data
+        # An error about the body as a whole (a JSON list instead of an object, a serializer's
+        # validate()) is no field's: the contract's shape for it is {"detail": "..."}.
+        if isinstance(data, dict) and list(data) == [api_settings.NON_FIELD_ERRORS_KEY]:
+            data = data[api_settings.NON_FIELD_ERRORS_KEY]
+        if isinstance(data, list):
+            response.data = {"detail": " ".join(str(x) for x in data)}
     return response

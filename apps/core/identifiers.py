@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -32,6 +33,9 @@ class ResidentId:
     region_code: str
 
 
+_RESIDENT_ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")
+
+
 def resident_id_normalize(value: str) -> str:
     return ric.compact(value or "")
 
@@ -41,7 +45,8 @@ def resident_id_parse(value: str, *, today: dt.date | None = None) -> ResidentId
     number = resident_id_normalize(value)
     if len(number) != 18:
         raise IdentifierError("居民身份证号码应为18位 / a resident ID has 18 characters")
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    # [0-9], not str.isdigit(): that also accepts digits such as "²" that int() then refuses.
+    if not _RESIDENT_ID_RE.match(number):
         raise IdentifierError("居民身份证号码格式不正确 / a resident ID is 17 digits and a digit or X")
     if ric.calc_check_digit(number) != number[17]:
         raise IdentifierError("居民身份证号码校验位错误 / the check digit is wrong")
@@ -77,7 +82,7 @@ def resident_id_mask(value: str) -> str:
 # GB 32100: 1 registration authority + 1 entity type (from the code alphabet), 6 digits of region,
 # 9 characters of organisation code, 1 check character. The alphabet leaves out I, O, S, V and Z.
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_RE = re.compile(rf"^[{_USCC_ALPHABET}]{{2}}\d{{6}}[{_USCC_ALPHABET}]{{10}}$")
+_USCC_RE = re.compile(rf"^[{_USCC_ALPHABET}]{{2}}[0-9]{{6}}[{_USCC_ALPHABET}]{{10}}$")
 
 
 def credit_code_normalize(value: str) -> str:
@@ -96,12 +101,13 @@ def credit_code_validate(value: str) -> str:
     return code
 
 
-_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+_MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
 
 
 def phone_normalize(value: str) -> str:
-    """Strip separators and a leading +86 / 0086 country code."""
-    digits = re.sub(r"[\s\-()]", "", value or "")
+    """Strip separators and a leading +86 / 0086 country code; full-width digits become ASCII."""
+    # NFKC turns full-width input (１３８…, ＋８６) into ASCII, so one number has one digest.
+    digits = re.sub(r"[\s\-()]", "", unicodedata.normalize("NFKC", value or ""))
     for prefix in ("+86", "0086"):
         if digits.startswith(prefix):
             digits = digits[len(prefix) :]
