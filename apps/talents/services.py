@@ -4,7 +4,7 @@ import datetime as dt
 import json
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -584,10 +584,13 @@ _HOLDING_COPY_FIELDS = (
 _HISTORY_COPY_FIELDS = ("talent", "actor", "at", "source", "changes")
 
 
+_COPY_NULL = "\\N"  # COPY text format's NULL
+
+
 def _copy_text(value: Any) -> str:
     """A value in PostgreSQL's COPY text format."""
     if value is None:
-        return "\\N"
+        return _COPY_NULL
     if value is True or value is False:
         return "t" if value else "f"
     if isinstance(value, str):
@@ -598,30 +601,30 @@ def _copy_text(value: Any) -> str:
     return str(value)
 
 
-def _copy_lines(rows: Iterable[Sequence[Any]]) -> str:
-    return "".join("\t".join(map(_copy_text, row)) + "\n" for row in rows)
-
-
 def _talent_copy_buffers(
     ids: Sequence[int], chunk: Sequence[TalentBulkRow], *, now: dt.datetime, actor_id: Any, source: str
 ) -> tuple[str, str, str]:
-    """COPY text for one chunk: talents (identifiers encrypted here), holdings, history."""
-    encrypt = crypto.encrypt
-    talents = _copy_lines(
-        (
-            pk, now, now, r.name, encrypt(r.id_number), r.id_number_hash, r.birth_date, r.sex,
-            encrypt(r.phone) if r.phone else "", r.phone_hash, r.email, r.education, r.degree, r.field,
-            r.employer_id, False,
-        )
+    """COPY text for one chunk: talents (identifiers encrypted here), holdings, history.
+
+    Only free text can contain COPY's special characters; ciphertext (URL-safe base64), digests,
+    numbers and dates cannot, so they are written as they are."""
+    encrypt, text = crypto.encrypt, _copy_text
+    stamp = now.isoformat()
+    talents = "".join(
+        f"{pk}\t{stamp}\t{stamp}\t{text(r.name)}\t{encrypt(r.id_number)}\t{r.id_number_hash}\t"
+        f"{r.birth_date.isoformat()}\t{r.sex}\t{encrypt(r.phone) if r.phone else ''}\t{r.phone_hash or _COPY_NULL}\t"
+        f"{text(r.email)}\t{r.education}\t{text(r.degree)}\t{text(r.field)}\t"
+        f"{_COPY_NULL if r.employer_id is None else r.employer_id}\tf\n"
         for pk, r in zip(ids, chunk, strict=True)
-    )  # fmt: skip
-    holdings = _copy_lines(
-        (now, now, pk, category_id, r.year, "", "", False)
+    )
+    holdings = "".join(
+        f"{stamp}\t{stamp}\t{pk}\t{category_id}\t{_COPY_NULL if r.year is None else r.year}\t\t\tf\n"
         for pk, r in zip(ids, chunk, strict=True)
         for category_id in r.category_ids
     )
-    history = _copy_lines(
-        (pk, actor_id, now, source, json.dumps(_import_changes(r), ensure_ascii=False))
+    actor = _COPY_NULL if actor_id is None else str(actor_id)
+    history = "".join(
+        f"{pk}\t{actor}\t{stamp}\t{text(source)}\t{text(json.dumps(_import_changes(r), ensure_ascii=False))}\n"
         for pk, r in zip(ids, chunk, strict=True)
     )
     return talents, holdings, history
@@ -660,6 +663,9 @@ def _talent_copy(rows: Sequence[TalentBulkRow], *, actor: Any, source: str, batc
             [Talent._meta.db_table, len(rows)],
         )
         ids = [row[0] for row in cursor.fetchall()]
+        # Check foreign keys row by row while the worker thread prepares the next chunk, instead
+        # of all at once at commit (Django declares them DEFERRABLE INITIALLY DEFERRED).
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         starts = iter(range(0, len(rows), batch_size))
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="talent-import") as pool:
             pending: deque[Future[tuple[str, str, str]]] = deque()
@@ -686,6 +692,7 @@ def _talent_copy(rows: Sequence[TalentBulkRow], *, actor: Any, source: str, batc
                 for statement, text in zip(statements, buffers, strict=True):
                     if text:
                         cursor.copy_expert(statement, io.StringIO(text))
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # back to Django's default for the transaction
 
 
 def export_log_record(*, user: Any, resource: str, rows: int, unmasked: bool, file_format: str = "") -> ExportLog:
