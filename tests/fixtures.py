@@ -57,3 +57,45 @@ def client_for():
         return client
 
     return _client
+
+
+def _replay_data_migrations() -> None:
+    """Re-run every RunPython of the project's migrations (all idempotent: get_or_create/update_or_create).
+
+    A transactional test ends with a flush that empties every table, including the rows the data
+    migrations wrote (roles, categories, the service catalog). Django re-creates content types and
+    permissions on flush but not those rows, so without this a later test would see no roles.
+    """
+    from django.apps import apps as django_apps
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations.special import RunPython
+
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    plan = []
+    for leaf in loader.graph.leaf_nodes():
+        for node in loader.graph.forwards_plan(leaf):
+            if node not in plan:
+                plan.append(node)
+    for node in plan:
+        migration = loader.graph.nodes[node]
+        if not migration.__module__.startswith("apps."):
+            continue
+        for operation in migration.operations:
+            if isinstance(operation, RunPython):
+                operation.code(django_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request, _django_db_marker):
+    """Make sure the migration-seeded reference data is there for every database test."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or any(
+        name in request.fixturenames for name in ("db", "transactional_db", "django_db_reset_sequences")
+    )
+    if not uses_db:
+        return
+    from django.contrib.auth.models import Group
+
+    from apps.accounts import roles
+
+    if not Group.objects.filter(name=roles.DISTRICT_ADMIN).exists():
+        _replay_data_migrations()

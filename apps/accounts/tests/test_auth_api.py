@@ -447,11 +447,6 @@ def test_unlocked_after_31_minutes(api_client, existing):
     assert response.json() == {"token": Token.objects.get(user=existing).key}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT defaults to True: a retry during the lockout restarts "
-    "the 30 minutes (settings.base should set it to False to match the issue)",
-)
 def test_a_retry_during_the_lockout_does_not_extend_it(api_client, existing):
     # given locked out, then trying the right password at minute 29
     fail(api_client, "lihua", 5)
