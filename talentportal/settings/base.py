@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -55,6 +56,8 @@ INSTALLED_APPS = [
     "apps.enterprises",
     "apps.talents",
     "apps.reports",
+    "apps.workflow",
+    "apps.residency",
 ]
 
 MIDDLEWARE = [
@@ -137,7 +140,14 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 13 * 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Reminders, escalations and supplement expiry; idempotent, so a missed or doubled run is harmless.
+    "workflow-deadlines": {"task": "workflow.deadlines_scan", "schedule": 30 * 60},
+    # Deliveries still pending because the broker was down when their transaction committed.
+    "notifications-redeliver": {"task": "notifications.redeliver_pending", "schedule": 10 * 60},
+    # Green cards: one reminder 30 days before expiry, holder flag cleared once every card lapsed. Daily, idempotent.
+    "residency-green-card-expiry": {"task": "residency.green_card_expiry_scan", "schedule": crontab(hour=8, minute=0)},
+}
 # Bounded retries with exponential backoff for every task built with apps.core.tasks.portal_task.
 CELERY_TASK_MAX_RETRIES = 5
 
@@ -161,6 +171,8 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+# The lock lasts 30 minutes from the fifth failure; retrying meanwhile does not restart it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_USERNAME_CALLABLE = "apps.accounts.backends.axes_username"
 AXES_LOCKOUT_CALLABLE = "apps.accounts.views.lockout_response"
 AXES_VERBOSE = False
@@ -201,6 +213,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 
 # --- E-mail and SMS --------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Absolute links in e-mails and SMS (paths otherwise).
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", "")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@rsj.haizhu.gov.cn")
 SMS_BACKEND = env("SMS_BACKEND", "apps.core.sms.ConsoleSmsBackend")
 
