@@ -19,6 +19,7 @@ from typing import Any
 from unittest import mock
 from zoneinfo import ZoneInfo
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone as django_timezone
 from rest_framework.authtoken.models import Token
@@ -309,3 +310,25 @@ def snapshot(application_id: int) -> dict[str, Any]:
 def user_actions() -> list[str]:
     """Every action a person may take somewhere in the shared table (system actions excluded)."""
     return sorted({t.action for t in engine.TABLE if engine.SYSTEM not in t.roles})
+
+
+# --- transactional tests -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def migration_data_left_behind(django_db_blocker):
+    """Put the data migrations' rows (role groups, the service catalog, categories) back once a
+    module of transactional tests is done.
+
+    A transactional test ends by flushing every table, those rows too; ``serialized_rollback``
+    restores them at the start of the module's own tests, but the tests that run afterwards
+    (``tests/test_application_flow.py`` among them) would find them gone. Use with
+    ``django_db(transaction=True, serialized_rollback=True)``, which has the test database
+    serialized when it is created."""
+    yield
+    from django.db import connection
+
+    contents = getattr(connection, "_test_serialized_contents", None)
+    if contents:
+        with django_db_blocker.unblock():
+            connection.creation.deserialize_db_from_string(contents)
