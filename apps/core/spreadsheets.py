@@ -338,9 +338,11 @@ class SheetResource(resources.ModelResource):
             self._errors[error.row].append(error)
 
     def after_import(self, dataset: Any, result: Any, **kwargs: Any) -> None:
+        # Not ModelResource.after_import: it resets the table's id sequence to max(id), which is
+        # only needed when rows carry their own ids (ours never do) and would hand out ids that a
+        # concurrent, not yet committed import (import_talents takes its ids in advance) holds.
         if self._header_errors:
             result.append_header_errors(self._header_errors)
-        super().after_import(dataset, result, **kwargs)
 
     def before_import_row(self, row: Any, **kwargs: Any) -> None:
         self._row_number = kwargs["row_number"] + HEADER_ROW

@@ -17,6 +17,9 @@ from apps.enterprises.models import Enterprise, EnterpriseMember, KeyEnterpriseL
 from apps.enterprises.services import quota_consume
 from apps.enterprises.tests.factories import EnterpriseFactory, KeyEnterpriseListingFactory, QuotaFactory, _credit_code
 
+pytestmark = pytest.mark.django_db
+
+
 CHANGELIST = reverse("admin:enterprises_enterprise_changelist")
 CSV = "0"
 

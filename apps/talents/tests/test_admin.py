@@ -16,6 +16,9 @@ from apps.talents.models import ProfileClaim, Talent, TalentCategory, TalentProf
 from apps.talents.services import claim_start
 from apps.talents.tests.factories import TalentFactory, hold, mobile, resident_id
 
+pytestmark = pytest.mark.django_db
+
+
 CHANGELIST = reverse("admin:talents_talent_changelist")
 
 

@@ -19,6 +19,9 @@ from apps.talents.services import talent_create
 from apps.talents.tests.factories import TalentFactory, hold
 from apps.talents.tests.test_import import HEADERS, resident_id, talent_row
 
+pytestmark = pytest.mark.django_db
+
+
 IMPORT = reverse("admin:talents_talent_import")
 PROCESS_IMPORT = reverse("admin:talents_talent_process_import")
 EXPORT = reverse("admin:talents_talent_export")

@@ -17,6 +17,9 @@ from apps.enterprises.models import Enterprise
 from apps.talents.importing import TalentRowValidator, talent_import_file
 from apps.talents.models import Talent, TalentCategoryHolding, TalentProfileChange
 
+pytestmark = pytest.mark.django_db
+
+
 HEADERS = ["姓名", "身份证号", "手机", "邮箱", "学历", "学位", "专业领域", "工作单位信用代码", "人才类别", "入选年度"]
 
 
