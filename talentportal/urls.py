@@ -4,6 +4,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.core import views as core_views
+from apps.workflow import public_urls as workflow_public_urls
 
 admin.site.site_header = "海珠区人才服务平台 · 管理后台"
 admin.site.site_title = "海珠人才服务"
@@ -17,6 +18,7 @@ api_v1: list = [
     path("", include("apps.enterprises.urls")),
     path("", include("apps.reports.urls")),
     path("notifications/", include("apps.notifications.urls")),
+    path("", include(workflow_public_urls.api_urlpatterns)),
 ]
 
 urlpatterns = [
@@ -25,5 +27,6 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("dashboard/", include("apps.reports.web_urls")),
+    path("", include(workflow_public_urls.urlpatterns)),
     path("", core_views.home, name="home"),
 ]
