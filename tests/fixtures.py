@@ -88,11 +88,14 @@ def _replay_data_migrations() -> None:
 @pytest.fixture(autouse=True)
 def _reference_data(request, _django_db_marker):
     """Make sure the migration-seeded reference data is there for every database test."""
-    uses_db = request.node.get_closest_marker("django_db") is not None or any(
-        name in request.fixturenames for name in ("db", "transactional_db", "django_db_reset_sequences")
-    )
-    if not uses_db:
-        return
+    if request.node.get_closest_marker("django_db") is None:
+        # The database comes through a fixture (e.g. make_user -> db): set it up first.
+        for name in ("django_db_reset_sequences", "transactional_db", "db"):
+            if name in request.fixturenames:
+                request.getfixturevalue(name)
+                break
+        else:
+            return
     from django.contrib.auth.models import Group
 
     from apps.accounts import roles

@@ -54,11 +54,13 @@ class Talent(TimeStampedModel):
     )
     name = models.CharField(_("姓名"), max_length=100, db_index=True)
     id_number = EncryptedTextField(_("居民身份证号码"), blank=True, default="", hash_field="id_number_hash")
-    id_number_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    # Unique and indexed through Meta: a plain btree, without the varchar_pattern_ops twin PostgreSQL
+    # gets for a CharField(unique/db_index) — a hash is never searched by prefix.
+    id_number_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, blank=True)
     phone = EncryptedTextField(_("手机号码"), blank=True, default="", hash_field="phone_hash")
-    phone_hash = models.CharField(max_length=64, null=True, blank=True, editable=False, db_index=True)
+    phone_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
     email = models.EmailField(_("电子邮箱"), blank=True)
     education = models.CharField(_("学历"), max_length=20, choices=Education.choices, blank=True)
     degree = models.CharField(_("学位"), max_length=50, blank=True)
@@ -78,6 +80,8 @@ class Talent(TimeStampedModel):
         ordering = ["id"]
         verbose_name = _("人才")
         verbose_name_plural = _("人才信息库")
+        constraints = [models.UniqueConstraint(fields=["id_number_hash"], name="talent_id_number_hash_unique")]
+        indexes = [models.Index(fields=["phone_hash"], name="talent_phone_hash_idx")]
         permissions = [("import_talent", "Can import talents")]
 
     def __str__(self) -> str:
