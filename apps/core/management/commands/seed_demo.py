@@ -14,6 +14,8 @@ DEMO_MODULES = [
     "apps.accounts.demo",
     "apps.enterprises.demo",
     "apps.talents.demo",
+    "apps.workflow.demo",
+    "apps.residency.demo",
 ]
 
 
