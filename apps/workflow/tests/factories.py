@@ -316,19 +316,24 @@ def user_actions() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def migration_data_left_behind(django_db_blocker):
-    """Put the data migrations' rows (role groups, the service catalog, categories) back once a
-    module of transactional tests is done.
+def database_left_as_migrated(django_db_blocker):
+    """Leave the database as the migrations made it once a module of transactional tests is done.
 
-    A transactional test ends by flushing every table, those rows too; ``serialized_rollback``
-    restores them at the start of the module's own tests, but the tests that run afterwards
-    (``tests/test_application_flow.py`` among them) would find them gone. Use with
-    ``django_db(transaction=True, serialized_rollback=True)``, which has the test database
-    serialized when it is created."""
+    A transactional test ends with a flush; post_migrate then re-creates content types and
+    permissions under new ids, and the project's ``_reference_data`` fixture replays the data
+    migrations. That suits the next plain transactional test, but a following
+    ``serialized_rollback`` test (tests/test_application_flow.py) reloads the rows serialized when
+    the test database was created, ids included, and collides with the re-created ones. So: empty
+    the tables without post_migrate and load those serialized rows back (only when a serialized
+    copy exists, i.e. some test in the run asked for one)."""
     yield
+    from django.core.management.color import no_style
     from django.db import connection
 
     contents = getattr(connection, "_test_serialized_contents", None)
     if contents:
         with django_db_blocker.unblock():
+            # As TransactionTestCase flushes: sequences keep counting, so new rows never reuse an id.
+            tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
+            connection.ops.execute_sql_flush(connection.ops.sql_flush(no_style(), tables, reset_sequences=False))
             connection.creation.deserialize_db_from_string(contents)

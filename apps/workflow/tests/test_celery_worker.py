@@ -21,12 +21,12 @@ from apps.workflow.states import Status
 from talentportal.celery import app
 
 from . import factories as f
-from .factories import migration_data_left_behind  # noqa: F401 (a fixture)
+from .factories import database_left_as_migrated  # noqa: F401 (a fixture)
 
 pytestmark = [
     pytest.mark.celery_worker,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.usefixtures("migration_data_left_behind"),
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("database_left_as_migrated"),
 ]
 
 

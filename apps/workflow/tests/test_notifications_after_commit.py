@@ -18,12 +18,9 @@ from apps.workflow.models import Application, ApplicationEvent
 from apps.workflow.states import Status
 
 from . import factories as f
-from .factories import migration_data_left_behind  # noqa: F401 (a fixture)
+from .factories import database_left_as_migrated  # noqa: F401 (a fixture)
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.usefixtures("migration_data_left_behind"),
-]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("database_left_as_migrated")]
 
 
 class Boom(Exception):
