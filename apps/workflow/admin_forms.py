@@ -175,3 +175,9 @@ class MaterialRequirementForm(forms.ModelForm):
     class Meta:
         model = MaterialRequirement
         fields = ("code", "name", "required", "accepted_types", "max_size_mb", "sort_order")
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # Attachments and missing-material lists refer to the code: fixed once created.
+            self.fields["code"].disabled = True

@@ -608,6 +608,10 @@ def test_district_admin_edits_the_catalog(client, staff):
     assert service.config["a_categories"] == ["academician"]
     assert service.materials.get(pk=materials[0].pk).accepted_types == ["pdf"]
 
+    data["materials-0-code"] = "renamed"  # a material's code is fixed once created
+    client.post(url, data)
+    assert service.materials.get(pk=materials[0].pk).code == materials[0].code
+
     data["config"] = "[1, 2]"
     response = client.post(url, data)
     assert response.status_code == 200
