@@ -112,6 +112,9 @@ def attachment_upload(*, application_id: int, user: Any, material_code: str, upl
     supplementing = application.status in CLOCK_RUNNING and material_code in application.missing_materials
     if application.status not in (Status.DRAFT, Status.RETURNED) and not supplementing:
         raise Conflict("materials can be uploaded to a draft, a returned application, or to supplement a missing one")
+    if supplementing and application.supplement_deadline and application.supplement_deadline < timezone.localdate():
+        # Past the deadline the application is due for rejection; the nightly scan may just not have run.
+        raise Conflict(f"补正期限{application.supplement_deadline}已过 / the supplement deadline has passed")
     if upload is None:
         raise ValidationFailed({"file": ["必填 / a file is required"]})
     max_bytes = requirement.max_size_mb * 1024 * 1024

@@ -269,7 +269,8 @@ def test_materials_still_missing_after_the_supplement_deadline_reject_the_applic
     staff, owner, django_capture_on_commit_callbacks
 ):
     application = accepted_with_missing(owner, staff, ["id_card", "photo"])
-    assert f.upload(f.client_for(owner), application.pk, "photo", f.png_bytes(), "p.png").status_code == 201
+    with f.frozen_today(D(2026, 10, 12)):
+        assert f.upload(f.client_for(owner), application.pk, "photo", f.png_bytes(), "p.png").status_code == 201
 
     with django_capture_on_commit_callbacks(execute=True):
         assert services.deadlines_scan(today=D(2026, 10, 13))["expired"] == 0  # the last day is still in time
@@ -315,4 +316,24 @@ def test_an_expired_supplement_in_pending_approval_is_rejected_too(staff, owner,
     on(D(2026, 10, 9), staff[roles.REVIEWER], application.pk, "recommend")
     with django_capture_on_commit_callbacks(execute=True):
         assert services.deadlines_scan(today=D(2026, 10, 20))["expired"] == 1
+    assert Application.objects.get(pk=application.pk).status == Status.REJECTED
+
+
+def test_a_supplement_after_the_deadline_is_refused_and_the_scan_rejects(
+    staff, owner, django_capture_on_commit_callbacks
+):
+    # The nightly scan may not have run yet on the day after the deadline: the upload itself must
+    # not let the applicant slip past it.
+    application = accepted_with_missing(owner, staff, ["id_card"])
+    with f.frozen_today(D(2026, 10, 13)):  # the last day: still in time
+        assert f.upload(f.client_for(owner), application.pk, "photo", f.png_bytes(), "p.png").status_code == 409
+    before, files_before = f.snapshot(application.pk), f.stored_files()
+
+    with f.frozen_today(D(2026, 10, 14)):
+        response = f.upload(f.client_for(owner), application.pk, "id_card", f.pdf_bytes())
+
+    assert response.status_code == 409, response.content
+    assert (f.snapshot(application.pk), f.stored_files()) == (before, files_before)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.deadlines_scan(today=D(2026, 10, 14))["expired"] == 1
     assert Application.objects.get(pk=application.pk).status == Status.REJECTED
