@@ -214,12 +214,16 @@ def notice_build(application: Application, kind: str) -> dict[str, Any] | None:
             upload_path=f"/api/v1/applications/{application.pk}/attachments/",
         )
     else:
-        missing_codes = list(application.missing_materials or []) if event.action == "supplement_expired" else []
+        overdue = event.action == "supplement_expired"
+        missing_codes = (
+            list(event.data.get("missing_materials") or application.missing_materials or []) if overdue else []
+        )
         names = {code: name for code, name, _ in _material_names(application)} if missing_codes else {}
         context.update(
             not_accepted=title.startswith("不予受理"),
             reason=event.data.get("reason") or application.reject_reason,
             overdue_materials=[names.get(code, code) for code in missing_codes],
+            overdue_supplement_deadline=event.data.get("supplement_deadline") or "",
             decided_on=timezone.localdate(application.decided_at) if application.decided_at else event.on,
             appeal_review_days=APPEAL_REVIEW_DAYS,
             appeal_review_body=APPEAL_REVIEW_BODY,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from types import SimpleNamespace
 
@@ -240,3 +241,25 @@ def test_notices_api_lists_them_for_those_who_may_see_the_application(world, cli
     assert client_for(world.other_user).get(url).status_code == 404
     assert client_for(world.other_user).get("/api/v1/applications/999999/notices/").status_code == 404
     assert api_client.get(url).status_code == 401
+
+
+def test_refusal_for_missing_the_supplement_deadline_lists_what_was_not_supplied(world):
+    app = act(
+        submitted(world),
+        "accept_with_missing",
+        world.clerk,
+        missing_materials=["diploma", "tax_record"],
+        supplement_days=2,
+    )
+    deadline = app.supplement_deadline
+    services.deadlines_scan(today=deadline + dt.timedelta(days=1))
+    app.refresh_from_db()
+    assert app.status == "rejected"
+
+    html = page(world.talent_user, app, "refusal").content.decode()
+
+    assert "不予批准决定书" in html
+    for name in names(["diploma", "tax_record"]):
+        assert f"<li>{name}</li>" in html
+    assert deadline.isoformat() in html
+    assert "60日内" in html and "6个月内" in html
