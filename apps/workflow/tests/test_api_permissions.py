@@ -263,6 +263,17 @@ def test_a_body_that_is_not_a_json_object_is_400_never_500(staff, raw):
     assert Application.objects.get(pk=clerk_app.pk).status == Status.PRE_REVIEW
 
 
+@pytest.mark.parametrize("raw", ["[]", '{"material": "id_card"}', "null"])
+def test_an_upload_sent_as_json_is_refused_never_500(staff, raw):
+    owner = f.talent_user()
+    application = f.draft(owner)
+    response = f.client_for(owner).post(
+        f"/api/v1/applications/{application.pk}/attachments/", raw, content_type="application/json"
+    )
+    assert response.status_code in (400, 415)
+    assert application.attachments.count() == 0
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

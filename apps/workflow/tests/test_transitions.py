@@ -432,3 +432,20 @@ def test_a_new_application_can_be_submitted_only_once_the_old_one_is_closed(worl
     else:
         assert_refused(response, 409, new.pk, before)
     assert Application.objects.get(pk=old.pk).status == state
+
+
+def test_an_hr_user_holding_a_staff_role_does_not_take_staff_actions_on_what_it_submitted(world):
+    company = f.enterprise()
+    hr_clerk = f.user(roles.ENTERPRISE_HR, roles.INTAKE_CLERK)
+    f.enterprise_member_set(user=hr_clerk, enterprise=company)
+    employee = f.talent_user(employer=company)
+    application = f.draft(hr_clerk, talent_id=employee.talent_profile.pk)
+    application = f.drive(application, Status.PRE_REVIEW, applicant=hr_clerk, staff=world.staff)
+    before = f.snapshot(application.pk)
+
+    for action in ("accept", "accept_with_missing", "return", "reject"):
+        assert_refused(
+            post_action(hr_clerk, application.pk, action, f.INPUTS.get(action, {})), 403, application.pk, before
+        )
+    detail = f.client_for(hr_clerk).get(f"/api/v1/applications/{application.pk}/").json()
+    assert detail["available_actions"] == ["withdraw"]
