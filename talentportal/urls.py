@@ -19,6 +19,7 @@ api_v1: list = [
     path("", include("apps.reports.urls")),
     path("notifications/", include("apps.notifications.urls")),
     path("", include(workflow_public_urls.api_urlpatterns)),
+    path("", include("apps.workflow.urls")),
 ]
 
 urlpatterns = [
