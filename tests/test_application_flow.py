@@ -11,7 +11,7 @@ from apps.talents.services import talent_create
 from apps.workflow.models import Application
 
 # Real commits, so the after-commit pre-check and notifications run as in production.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -115,9 +115,10 @@ class GreenCardSteps(ServiceSteps):
             renewal_of=renewal_of,
             renewal_count=renewal_count,
         )
-        if not application.applicant.is_green_card_holder:
-            talent_update(talent=application.applicant, actor=actor, source="system", is_green_card_holder=True)
-            application.applicant.is_green_card_holder = True
+        # Always through talent_update, under the talent's row lock: an unlocked "already a holder"
+        # read could race the expiry scan clearing the flag. It records history only on a change.
+        talent_update(talent=application.applicant, actor=actor, source="system", is_green_card_holder=True)
+        application.applicant.is_green_card_holder = True
         application.result = {
             **application.result,
             "card_number": card.number,

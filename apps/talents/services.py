@@ -22,7 +22,6 @@ from apps.core.identifiers import (
     resident_id_mask,
     resident_id_parse,
 )
-from apps.core.sms import send_sms
 
 from .models import (
     ExportLog,
@@ -395,9 +394,17 @@ def claim_start(*, user: Any, id_number: str) -> ProfileClaim:
         expires_at=timezone.now() + CLAIM_CODE_TTL,
     )
     if talent.phone:
-        phone = talent.phone
-        transaction.on_commit(
-            lambda: send_sms(phone, f"【海珠人才】您的档案认领验证码为{code}，15分钟内有效。Your claim code: {code}")
+        from apps.notifications.services import notify
+
+        # Through the one notify() path: SMS only, to the record's phone, delivered after commit with
+        # retries, and the code is scrubbed from the stored body once sent.
+        notify(
+            kind="profile.claim_code",
+            recipient=user,
+            event_key=f"profile-claim:{claim.pk}",
+            context={"code": code, "expires_at": timezone.localtime(claim.expires_at).strftime("%Y-%m-%d %H:%M")},
+            channels=("sms",),
+            sms_to=talent.phone,
         )
     return claim
 

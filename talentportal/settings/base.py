@@ -103,7 +103,8 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env("SQLITE_PATH", str(BASE_DIR / "var" / "db.sqlite3")),
-            "OPTIONS": {"timeout": 20},
+            # WAL: readers don't block the writer, and commits don't fsync the whole file each time.
+            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
         }
     }
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
@@ -231,6 +232,9 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.exceptions.api_exception_handler",
+    # Rate limits key on REMOTE_ADDR unless the portal sits behind that many trusted proxies: a client
+    # must not dodge a limit by sending its own X-Forwarded-For.
+    "NUM_PROXIES": int(env("NUM_PROXIES", "0")),
     "DEFAULT_THROTTLE_RATES": {"lookup": "30/min", "register": "20/hour"},
 }
 SPECTACULAR_SETTINGS = {
