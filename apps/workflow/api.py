@@ -14,6 +14,8 @@ from apps.core.exceptions import NotFound, ValidationFailed
 
 from . import selectors, services
 from .models import Application, ApplicationEvent, Attachment, MaterialRequirement, ServiceDefinition
+from .notices import notices_for
+from .public import NoticeLinkSerializer
 from .states import Status
 
 # --- catalog -----------------------------------------------------------------------------------
@@ -149,9 +151,15 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
 class ApplicationDetailSerializer(ApplicationSerializer):
     attachments = serializers.SerializerMethodField()
+    notices = serializers.SerializerMethodField()
 
     class Meta(ApplicationSerializer.Meta):
-        fields = ApplicationSerializer.Meta.fields + ["attachments"]
+        fields = ApplicationSerializer.Meta.fields + ["attachments", "notices"]
+
+    @extend_schema_field(NoticeLinkSerializer(many=True))
+    def get_notices(self, obj: Application) -> list[dict[str, str]]:
+        """The formal notices issued so far (受理通知书, 一次性告知书, 不予受理/批准决定书), printable."""
+        return notices_for(obj)
 
     @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, obj: Application) -> list[dict[str, Any]]:

@@ -67,8 +67,12 @@ class Application(TimeStampedModel):
     """One application for one service by one talent. ``status`` moves only through the engine."""
 
     number = models.CharField(_("申请编号"), max_length=20, unique=True, null=True, blank=True)
-    service = models.ForeignKey(ServiceDefinition, on_delete=models.PROTECT, related_name="applications")
-    applicant = models.ForeignKey("talents.Talent", on_delete=models.PROTECT, related_name="applications")
+    service = models.ForeignKey(
+        ServiceDefinition, verbose_name=_("服务事项"), on_delete=models.PROTECT, related_name="applications"
+    )
+    applicant = models.ForeignKey(
+        "talents.Talent", verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="applications"
+    )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -76,15 +80,25 @@ class Application(TimeStampedModel):
         verbose_name=_("申请账户"),
     )
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", null=True, blank=True, on_delete=models.SET_NULL, related_name="applications"
+        "enterprises.Enterprise",
+        verbose_name=_("工作单位"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="applications",
     )
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
     data = models.JSONField(_("申请内容"), default=dict, blank=True)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_applications"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("经办人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_applications",
     )
     priority = models.SmallIntegerField(_("优先级"), default=0, help_text=_("人才绿卡持有人优先"))
-    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
     clock_started_on = models.DateField(null=True, blank=True, editable=False)
     working_days_used = models.PositiveSmallIntegerField(default=0, editable=False)
@@ -93,10 +107,15 @@ class Application(TimeStampedModel):
     missing_materials = models.JSONField(_("缺少材料"), default=list, blank=True)
     problems = models.JSONField(_("需补正问题"), default=list, blank=True)
     recommended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核推荐人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     reject_reason = models.TextField(_("不予批准理由"), blank=True)
     precheck_report = models.JSONField(_("预审报告"), default=dict, blank=True)
     precheck_at = models.DateTimeField(null=True, blank=True)
@@ -127,16 +146,21 @@ class ApplicationEvent(models.Model):
     """Append-only audit timeline: every transition and notable step."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(max_length=40)
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20, blank=True)
+    action = models.CharField(_("操作"), max_length=40)
+    from_status = models.CharField(_("原状态"), max_length=20, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=20, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    note = models.TextField(_("意见"), blank=True)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["at", "id"]
@@ -181,11 +205,13 @@ class DeadlineNotice(models.Model):
     """Claims a reminder/escalation so the beat job never sends one twice."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="deadline_notices")
-    kind = models.CharField(max_length=20)  # reminder | escalation | supplement_expired
-    deadline = models.DateField()
-    at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(_("类型"), max_length=20)  # reminder | escalation
+    deadline = models.DateField(_("期限"))
+    at = models.DateTimeField(_("发送时间"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("期限提醒")
+        verbose_name_plural = _("期限提醒")
         constraints = [
             models.UniqueConstraint(fields=["application", "kind", "deadline"], name="deadline_notice_once"),
         ]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from apps.accounts import roles
 
@@ -84,7 +84,10 @@ def staff_queue(user: Any, *, queue: str = "all") -> QuerySet[Application]:
         qs = qs.filter(deadline__gte=today, deadline__lte=add_working_days(today, 2))
     elif queue == "overdue":
         qs = qs.filter(deadline__lt=today, status__in=[Status.UNDER_REVIEW, Status.PENDING_APPROVAL])
-    return qs.select_related("service", "applicant", "assignee").order_by("-priority", "deadline", "id")
+    # No deadline (not accepted yet) sorts last on every database.
+    return qs.select_related("service", "applicant", "assignee").order_by(
+        "-priority", F("deadline").asc(nulls_last=True), "id"
+    )
 
 
 def staff_users_with_role(role: str):

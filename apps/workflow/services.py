@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import re
@@ -20,7 +21,7 @@ from apps.talents.models import Talent
 
 from . import engine, selectors
 from .models import Application, ApplicationEvent, Attachment, DeadlineNotice, ServiceDefinition
-from .states import CLOCK_RUNNING, OPEN, Status
+from .states import CLOCK_RUNNING, OPEN, TERMINAL, Status
 
 logger = logging.getLogger(__name__)
 
@@ -386,10 +387,12 @@ def application_act(
     )
     from . import notifying, tasks
 
-    transaction.on_commit(lambda: notifying.notify_application_event(event.pk))
+    # robust: the action has committed; a broker or mail outage must not turn its answer into an error.
+    # prechecks_sweep and notifications' redelivery pick up what could not be queued now.
+    transaction.on_commit(lambda: notifying.notify_application_event(event.pk), robust=True)
     if application.status == Status.SUBMITTED:
         app_id = application.pk
-        transaction.on_commit(lambda: tasks.application_precheck.delay(app_id))
+        transaction.on_commit(lambda: tasks.application_precheck.delay(app_id), robust=True)
     return application
 
 
@@ -476,7 +479,10 @@ def applications_assign(*, application_ids: list[int], assignee: Any, actor: Any
         raise ValidationFailed({"assignee": ["only district staff can be assigned"]})
     count = 0
     for application in (
-        Application.objects.select_for_update(of=("self",)).filter(pk__in=application_ids).order_by("pk")
+        Application.objects.select_for_update(of=("self",))
+        .filter(pk__in=application_ids)
+        .exclude(status__in=TERMINAL)  # nothing left to do on a finished application
+        .order_by("pk")
     ):
         if application.assignee_id == getattr(assignee, "pk", None):
             continue
@@ -535,3 +541,16 @@ def deadlines_scan(*, today=None) -> dict[str, int]:
         except Conflict:
             continue  # moved on meanwhile
     return counts
+
+
+def prechecks_sweep(*, older_than: dt.timedelta = dt.timedelta(minutes=5)) -> int:
+    """Pre-check applications left in ``submitted``: their task could not be queued (broker down at
+    commit) or was lost. Idempotent with the task itself: the pre-check skips anything not submitted."""
+    cutoff = timezone.now() - older_than
+    done = 0
+    for app_id in Application.objects.filter(status=Status.SUBMITTED, submitted_at__lt=cutoff).values_list(
+        "pk", flat=True
+    ):
+        if application_precheck(application_id=app_id) is not None:
+            done += 1
+    return done

@@ -18,7 +18,9 @@ class Status(models.TextChoices):
     COMPLETED = "completed", _("已办结")
 
 
-CLOSED = frozenset({Status.DRAFT, Status.WITHDRAWN, Status.REJECTED, Status.COMPLETED})
+# Finished for good: nothing more happens to these.
+TERMINAL = frozenset({Status.WITHDRAWN, Status.REJECTED, Status.COMPLETED})
+CLOSED = TERMINAL | {Status.DRAFT}
 # "Open" as API.md defines it: every state but draft, withdrawn, rejected and completed.
 OPEN = frozenset(s for s in Status.values if s not in CLOSED)
 # States in which the decision clock runs (between acceptance and decision).

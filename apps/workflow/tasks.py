@@ -14,3 +14,8 @@ def application_precheck(application_id: int) -> str:
 @portal_task(name="workflow.deadlines_scan")
 def deadlines_scan() -> dict:
     return services.deadlines_scan()
+
+
+@portal_task(name="workflow.prechecks_sweep")
+def prechecks_sweep() -> int:
+    return services.prechecks_sweep()

@@ -144,6 +144,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BEAT_SCHEDULE: dict = {
     # Reminders, escalations and supplement expiry; idempotent, so a missed or doubled run is harmless.
     "workflow-deadlines": {"task": "workflow.deadlines_scan", "schedule": 30 * 60},
+    # Pre-checks whose task was never queued (broker down when the submit committed).
+    "workflow-prechecks-sweep": {"task": "workflow.prechecks_sweep", "schedule": 5 * 60},
     # Deliveries still pending because the broker was down when their transaction committed.
     "notifications-redeliver": {"task": "notifications.redeliver_pending", "schedule": 10 * 60},
     # Green cards: one reminder 30 days before expiry, holder flag cleared once every card lapsed. Daily, idempotent.
