@@ -25,6 +25,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.admin_paging import FastChangeListMixin
 from apps.core.crypto import pii_hash
 from apps.core.exceptions import DomainError, ValidationFailed
 from apps.core.identifiers import IdentifierError, resident_id_parse
@@ -276,7 +277,7 @@ class ApplicationEventInline(admin.TabularInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
     list_display = (
         "number",
         "service_name",
