@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
+from apps.core.admin_mixins import ReadOnlyAdminMixin
 from apps.core.admin_paging import FastChangeListMixin
 from apps.core.exceptions import DomainError
 from apps.core.identifiers import IdentifierError, credit_code_validate
@@ -259,21 +260,12 @@ class QuotaAdmin(SheetAdminMixin, FastChangeListMixin, ImportExportModelAdmin):
 
 
 @admin.register(QuotaMovement)
-class QuotaMovementAdmin(FastChangeListMixin, admin.ModelAdmin):
+class QuotaMovementAdmin(ReadOnlyAdminMixin, FastChangeListMixin, admin.ModelAdmin):
     list_display = ("at", "quota", "delta", "reference", "actor", "note")
     list_select_related = ("quota__enterprise", "actor")
     list_filter = ("quota__kind", "quota__year")
     search_fields = ("=reference", "quota__enterprise__name")
     date_hierarchy = "at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(ShortageIntroduction)

@@ -1,13 +1,14 @@
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+
+from apps.core.admin_mixins import ReadOnlyAdminMixin
 
 from . import kinds
 from .models import Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: notifications are written by ``services.notify`` only; staff look, filter and search."""
 
     list_display = ("created_at", "recipient", "kind", "title", "email_status", "sms_status", "in_app", "read_at")
@@ -40,12 +41,3 @@ class NotificationAdmin(admin.ModelAdmin):
     def body_display(self, obj: Notification) -> str:
         # A verification code is nobody's business but its owner's, not even staff's.
         return "******" if obj.kind in kinds.CONFIDENTIAL else obj.body
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
-        return False

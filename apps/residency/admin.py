@@ -10,6 +10,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.admin_mixins import ReadOnlyAdminMixin
+
 from .models import GreenCard, RegistrationCard
 
 
@@ -41,18 +43,9 @@ class IssuedYearFilter(YearFilter):
     field_name = "issued_on"
 
 
-class CardAdmin(admin.ModelAdmin):
+class CardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
     list_per_page = 50
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("申请编号"), ordering="application__number")
     def application_number(self, obj: Any) -> str:

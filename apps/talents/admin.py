@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
 from apps.core import crypto
+from apps.core.admin_mixins import ReadOnlyAdminMixin
 from apps.core.admin_paging import FastChangeListMixin
 from apps.core.exceptions import DomainError, ValidationFailed
 from apps.core.identifiers import IdentifierError, credit_code_validate, phone_validate, resident_id_parse
@@ -391,18 +392,9 @@ class ProfileClaimAdmin(FastChangeListMixin, admin.ModelAdmin):
 
 
 @admin.register(ExportLog)
-class ExportLogAdmin(FastChangeListMixin, admin.ModelAdmin):
+class ExportLogAdmin(ReadOnlyAdminMixin, FastChangeListMixin, admin.ModelAdmin):
     list_display = ("at", "user", "resource", "file_format", "rows", "unmasked")
     list_filter = ("unmasked", "resource")
     list_select_related = ("user",)
     search_fields = ("user__username",)
     date_hierarchy = "at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -25,6 +25,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.admin_mixins import ReadOnlyAdminMixin
 from apps.core.admin_paging import FastChangeListMixin
 from apps.core.crypto import pii_hash
 from apps.core.exceptions import DomainError, ValidationFailed
@@ -800,19 +801,10 @@ class ServiceDefinitionAdmin(admin.ModelAdmin):
 # --- append-only records -------------------------------------------------------------------------
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Append-only records: looked at, never added, changed or deleted by hand."""
 
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(ApplicationEvent)
