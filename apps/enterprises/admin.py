@@ -14,11 +14,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
-from apps.core.admin_mixins import ReadOnlyAdminMixin
+from apps.core.admin_mixins import ReadOnlyAdminMixin, RecentYearFilter
 from apps.core.admin_paging import FastChangeListMixin
 from apps.core.exceptions import DomainError
 from apps.core.identifiers import IdentifierError, credit_code_validate
@@ -29,19 +28,12 @@ from .resources import EnterpriseResource, KeyEnterpriseListingResource, QuotaRe
 from .services import enterprise_create, enterprise_member_set, key_listing_set, quota_set_total
 
 
-class KeyListedFilter(admin.SimpleListFilter):
+class KeyListedFilter(RecentYearFilter):
     title = _("重点企业名录年度")
     parameter_name = "key_year"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        this_year = timezone.localdate().year
-        return [(str(y), str(y)) for y in range(this_year, this_year - 10, -1)]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Enterprise]) -> QuerySet[Enterprise]:
-        value = self.value() or ""
-        if not value.isdigit():
-            return queryset
-        return queryset.filter(Exists(KeyEnterpriseListing.objects.filter(enterprise=OuterRef("pk"), year=int(value))))
+    def filter_year(self, queryset: QuerySet[Enterprise], year: int) -> QuerySet[Enterprise]:
+        return queryset.filter(Exists(KeyEnterpriseListing.objects.filter(enterprise=OuterRef("pk"), year=year)))
 
 
 class EnterpriseAdminForm(forms.ModelForm):

@@ -18,12 +18,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
 from apps.core import crypto
-from apps.core.admin_mixins import ReadOnlyAdminMixin
+from apps.core.admin_mixins import ReadOnlyAdminMixin, RecentYearFilter
 from apps.core.admin_paging import FastChangeListMixin
 from apps.core.exceptions import DomainError, ValidationFailed
 from apps.core.identifiers import IdentifierError, credit_code_validate, phone_validate, resident_id_parse
@@ -70,19 +69,13 @@ class CategoryFilter(admin.SimpleListFilter):
         )
 
 
-class YearFilter(admin.SimpleListFilter):
+class YearFilter(RecentYearFilter):
     title = _("入选年度")
     parameter_name = "year"
+    years_back = 20
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        this_year = timezone.localdate().year
-        return [(str(y), str(y)) for y in range(this_year, this_year - 20, -1)]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Talent]) -> QuerySet[Talent]:
-        value = self.value() or ""
-        if not value.isdigit():
-            return queryset
-        return queryset.filter(Exists(TalentCategoryHolding.objects.filter(talent=OuterRef("pk"), year=int(value))))
+    def filter_year(self, queryset: QuerySet[Talent], year: int) -> QuerySet[Talent]:
+        return queryset.filter(Exists(TalentCategoryHolding.objects.filter(talent=OuterRef("pk"), year=year)))
 
 
 class ZoneFilter(admin.SimpleListFilter):
