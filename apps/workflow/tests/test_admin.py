@@ -254,8 +254,9 @@ def test_changelist_query_count_does_not_grow_with_rows(client, staff, submitted
         app = submitted(name=f"人才{i}", green=i % 2 == 0)
         services.applications_assign(application_ids=[app.pk], assignee=clerk, actor=clerk)
     client.force_login(clerk)
+    # The same unfiltered page as below: on PostgreSQL it also asks pg_class for the row estimate.
     with CaptureQueriesContext(connection) as few:
-        response = client.get(CHANGELIST, {"o": "", "due": "none"})
+        response = client.get(CHANGELIST)
     assert response.context["cl"].result_count == 5
     for i in range(35):
         app = submitted(name=f"人才{i + 5}", green=i % 3 == 0)
