@@ -33,9 +33,13 @@ def share_percent(count: int, city_total: int | None) -> float | None:
 
 def _category_counts() -> dict[int, int]:
     """Talents per category id. A high-level talent counts once, under the highest (lowest
-    ``level``) high-level category held; other categories count everyone who holds them."""
+    ``level``) high-level category held; other categories count everyone who holds them.
+
+    Only holdings staff verified count: a self-declared category must not move the district's figures."""
     highest = (
-        TalentCategoryHolding.objects.filter(talent=OuterRef("pk"), category__is_high_level=True, category__active=True)
+        TalentCategoryHolding.objects.filter(
+            talent=OuterRef("pk"), category__is_high_level=True, category__active=True, verified=True
+        )
         .order_by("category__level", "category__sort_order", "category__code")
         .values("category_id")[:1]
     )
@@ -48,7 +52,7 @@ def _category_counts() -> dict[int, int]:
     )
     counts = {row["top_category"]: row["n"] for row in high}
     others = (
-        TalentCategoryHolding.objects.filter(category__is_high_level=False, category__active=True)
+        TalentCategoryHolding.objects.filter(category__is_high_level=False, category__active=True, verified=True)
         .values("category_id")
         .annotate(n=Count("talent_id", distinct=True))
         .order_by()
@@ -88,7 +92,9 @@ def district_overview(*, today: dt.date | None = None) -> dict[str, Any]:
         maker_national=Count("id", filter=Q(kind=Enterprise.Kind.MAKER_SPACE, is_national=True)),
     )
     shortage_enterprises = (
-        ShortageIntroduction.objects.filter(talent__holdings__category__code=SHORTAGE)
+        ShortageIntroduction.objects.filter(
+            talent__holdings__category__code=SHORTAGE, talent__holdings__verified=True
+        )
         .values("enterprise_id")
         .distinct()
         .count()

@@ -92,6 +92,20 @@ def test_each_high_level_talent_counts_once_under_the_highest_category(staff_cli
     assert body["postdocs"] == 2
 
 
+def test_a_self_declared_category_counts_only_once_staff_verified_it(staff_client):
+    # given one verified academician and one who only declared it, and an unverified shortage talent
+    hold(TalentFactory(), "academician")
+    hold(TalentFactory(), "academician", verified=False)
+    hold(TalentFactory(), "shortage", verified=False)
+    # when the figures are read
+    body = staff_client.get(URL).json()
+    # then only the verified holding counts
+    assert category(body, "academician")["count"] == 1
+    assert body["high_level_total"] == 1
+    assert category(body, "shortage")["count"] == 0
+    assert body["shortage_talents"]["count"] == 0
+
+
 def test_an_inactive_category_is_left_out():
     hold(TalentFactory(), "academician", "thousand_talents")
     TalentCategory.objects.filter(code="academician").update(active=False)
