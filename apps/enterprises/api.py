@@ -57,7 +57,9 @@ class QuotaSerializer(serializers.ModelSerializer):
 class EnterpriseFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=Enterprise.Kind.choices)
     zone = django_filters.CharFilter()
-    key_year = django_filters.NumberFilter(method="filter_key_year", help_text="on that year's key-enterprise list")
+    key_year = django_filters.NumberFilter(
+        method="filter_key_year", help_text="on that year's key-enterprise list", min_value=1900, max_value=9999
+    )
     search = django_filters.CharFilter(method="filter_search", help_text="name (contains) or credit code")
 
     class Meta:
@@ -92,7 +94,7 @@ class EnterpriseDetailView(_EnterpriseVisibleMixin, generics.RetrieveAPIView):
 
 class QuotaFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=Quota.Kind.choices)
-    year = django_filters.NumberFilter()
+    year = django_filters.NumberFilter(min_value=1900, max_value=9999)
 
     class Meta:
         model = Quota

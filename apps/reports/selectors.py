@@ -92,9 +92,7 @@ def district_overview(*, today: dt.date | None = None) -> dict[str, Any]:
         maker_national=Count("id", filter=Q(kind=Enterprise.Kind.MAKER_SPACE, is_national=True)),
     )
     shortage_enterprises = (
-        ShortageIntroduction.objects.filter(
-            talent__holdings__category__code=SHORTAGE, talent__holdings__verified=True
-        )
+        ShortageIntroduction.objects.filter(talent__holdings__category__code=SHORTAGE, talent__holdings__verified=True)
         .values("enterprise_id")
         .distinct()
         .count()

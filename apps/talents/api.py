@@ -259,7 +259,10 @@ class ClaimConfirmView(APIView):
 
 class TalentFilter(django_filters.FilterSet):
     category = django_filters.CharFilter(method="filter_category", help_text="category code, e.g. academician")
-    employer = django_filters.NumberFilter(method="filter_employer", help_text="enterprise id")
+    # Bounded like a database id: a larger number is a 400 naming the field, not an overflow.
+    employer = django_filters.NumberFilter(
+        method="filter_employer", help_text="enterprise id", min_value=1, max_value=2**63 - 1
+    )
     search = django_filters.CharFilter(
         method="filter_search", help_text="name (contains), or a full resident ID or mobile number"
     )

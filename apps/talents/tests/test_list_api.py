@@ -166,3 +166,11 @@ def test_query_count_does_not_grow_with_the_page(client_for, make_user, acme, dj
 
     assert len(small.json()["results"]) == 5
     assert len(large.json()["results"]) == 50
+
+
+@pytest.mark.parametrize("value", ["9223372036854775808", "0", "-3", "1.5e40", "abc"])
+def test_an_out_of_range_employer_filter_is_a_400_naming_it(value, make_user, client_for):
+    staff = make_user(roles.REVIEWER)
+    response = client_for(staff).get("/api/v1/talents/", {"employer": value})
+    assert response.status_code == 400
+    assert "employer" in response.json()
