@@ -19,7 +19,7 @@ class PortalUserChangeForm(UserChangeForm):
     """Validates and normalises the phone, and refuses one another account already has: the admin
     answers with a field error instead of a database error."""
 
-    class Meta(UserChangeForm.Meta):
+    class Meta(UserChangeForm.Meta):  # type: ignore[name-defined]
         model = User
 
     def clean_phone(self) -> str:
