@@ -20,7 +20,8 @@ run: install
 	$(PY) manage.py seed_demo
 	@echo ""
 	@echo "  Portal:  http://$(HOST)/"
-	@echo "  Staff:   http://$(HOST)/admin/   (admin_demo / \$${DEMO_PASSWORD:-Pazhou#2026rc})"
+	@echo "  Staff:   http://$(HOST)/admin/   (admin_demo / $${DEMO_PASSWORD:-Pazhou#2026rc})"
+	@echo "  Talents: http://$(HOST)/accounts/login/   (talent_demo, hr_demo, ...: same password)"
 	@echo "  API:     http://$(HOST)/api/v1/docs/"
 	@echo ""
 	$(PY) manage.py runserver $(HOST)

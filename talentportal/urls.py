@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -27,6 +28,8 @@ urlpatterns = [
     path("health/", core_views.health, name="health"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("dashboard/", include("apps.reports.web_urls")),
     path("", include(workflow_public_urls.urlpatterns)),
     path("", core_views.home, name="home"),

@@ -167,7 +167,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "apps.accounts.validators.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
 ]
-LOGIN_URL = "/admin/login/"
+# Talents and HR log in here (username, phone or e-mail); staff may use it too or the admin's own page.
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
 
 # django-axes: 5 failures in a row lock the account or the IP for 30 minutes.
 AXES_FAILURE_LIMIT = 5

@@ -228,5 +228,5 @@ def test_dashboard_refuses_others(client, make_user):
     hr = client.get("/dashboard/")
 
     assert anonymous.status_code == 302
-    assert anonymous["Location"].startswith("/admin/login/")
+    assert anonymous["Location"].startswith("/accounts/login/")
     assert hr.status_code == 403
