@@ -349,7 +349,7 @@ def talent_import(
         return report
     started = time.perf_counter()
     try:
-        kwargs = {"batch_size": batch_size} if batch_size else {}
+        kwargs = {"batch_size": batch_size} if batch_size is not None else {}
         report.created = talent_bulk_create(rows=validation.rows, actor=actor, source="import", **kwargs)
     except IntegrityError:
         # Someone registered one of these resident IDs while we were validating.

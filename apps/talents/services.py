@@ -529,6 +529,9 @@ def talent_bulk_create(
     (IntegrityError, and the whole import rolls back)."""
     from django.db import connection
 
+    if batch_size < 1:
+        # range(0, n, 0) raises and a negative step writes nothing at all: refuse both up front.
+        raise ValueError(f"batch_size must be positive, not {batch_size}")
     if connection.vendor == "postgresql" and connection.Database.__name__ == "psycopg2":  # type: ignore[attr-defined]
         _talent_copy(rows, actor=actor, source=source, batch_size=batch_size)
         return len(rows)

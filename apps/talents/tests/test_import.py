@@ -246,3 +246,44 @@ def _read(path: Path):
     from apps.core.spreadsheets import read_table
 
     return read_table(path)
+
+
+@pytest.mark.parametrize("size", ["0", "-1"])
+def test_a_batch_size_below_one_is_refused_and_imports_nothing(tmp_path, db, size):
+    path = write_csv(tmp_path / "t.csv", [talent_row(1), talent_row(2)])
+
+    with pytest.raises(CommandError) as exc:
+        run_import(path, "--batch-size", size)
+
+    assert str(exc.value) == f"--batch-size must be a positive number, not {size}"
+    assert exc.value.returncode == 1
+    assert Talent.objects.count() == 0
+    assert TalentProfileChange.objects.count() == 0
+
+
+def test_a_batch_size_smaller_than_the_file_imports_every_row(tmp_path, db):
+    path = write_csv(tmp_path / "t.csv", [talent_row(i) for i in range(1, 6)])
+
+    out, _ = run_import(path, "--batch-size", "2")
+
+    assert "imported 5 talents" in out
+    assert Talent.objects.count() == 5
+    assert TalentProfileChange.objects.count() == 5
+
+
+def test_the_batch_size_help_names_the_default_the_code_uses():
+    from apps.talents.management.commands.import_talents import Command
+    from apps.talents.services import BULK_BATCH_SIZE
+
+    parser = Command().create_parser("manage.py", "import_talents")
+    option = next(a for a in parser._actions if "--batch-size" in a.option_strings)
+
+    assert BULK_BATCH_SIZE == 5000
+    assert option.help == "rows per INSERT or COPY chunk, a positive number (default 5000)"
+
+
+def test_the_bulk_service_refuses_a_batch_size_below_one(db):
+    from apps.talents.services import talent_bulk_create
+
+    with pytest.raises(ValueError, match="batch_size must be positive, not 0"):
+        talent_bulk_create(rows=[], batch_size=0)

@@ -1,8 +1,10 @@
-"""``python manage.py import_talents FILE [--dry-run]``: import talents from a .csv or .xlsx file.
+"""``python manage.py import_talents FILE [--dry-run] [--batch-size N]``: import talents from a .csv or
+.xlsx file.
 
 All or nothing: every row is validated first and the report lists each bad row with its row
 number (the header is row 1), column and message; if any row is bad nothing is written and the
-command exits with status 1. ``--dry-run`` validates only.
+command exits with status 1. ``--dry-run`` validates only. ``--batch-size`` must be a positive
+number (a zero or negative one would write nothing and still report success).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.core.spreadsheets import UnreadableFile
 from apps.talents.importing import talent_import_file
+from apps.talents.services import BULK_BATCH_SIZE
 
 
 class Command(BaseCommand):
@@ -23,16 +26,24 @@ class Command(BaseCommand):
         parser.add_argument("file", help="a .csv (UTF-8 or GB18030) or .xlsx file; the first row is the header")
         parser.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
         parser.add_argument("--actor", help="username recorded as the author in the profile history")
-        parser.add_argument("--batch-size", type=int, default=None, help="rows per INSERT (default 2000)")
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=None,
+            help=f"rows per INSERT or COPY chunk, a positive number (default {BULK_BATCH_SIZE})",
+        )
 
     def handle(self, *args: Any, file: str, dry_run: bool = False, actor: str | None = None, **options: Any) -> None:
+        batch_size = options.get("batch_size")
+        if batch_size is not None and batch_size < 1:
+            raise CommandError(f"--batch-size must be a positive number, not {batch_size}")
         user = None
         if actor:
             user = get_user_model().objects.filter(username__iexact=actor).first()
             if user is None:
                 raise CommandError(f"no user {actor!r}")
         try:
-            report = talent_import_file(file, actor=user, dry_run=dry_run, batch_size=options.get("batch_size"))
+            report = talent_import_file(file, actor=user, dry_run=dry_run, batch_size=batch_size)
         except (OSError, UnreadableFile) as exc:
             raise CommandError(str(exc)) from exc
         timings = ", ".join(f"{k} {v:.2f} s" for k, v in report.timings.items())
