@@ -7,6 +7,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
+from apps.core.crypto import pii_hash
+from apps.core.identifiers import IdentifierError, phone_validate
+
 from . import selectors
 
 
@@ -27,7 +30,18 @@ class IdentifierBackend(ModelBackend):
 
 
 def axes_username(request: Any, credentials: dict[str, Any] | None) -> str:
-    """django-axes counts failures per account: a username, phone and e-mail of one account are one."""
+    """django-axes counts failures per account: a username, phone and e-mail of one account are one.
+
+    What this returns is stored in ``AccessAttempt.username``, a plain indexed column. A mobile
+    number that matches no account is personal data too, so it goes there as ``phone:`` and the
+    start of its keyed hash: the same number in any spelling still counts as one identifier (and
+    locks after the limit), but the digits are never written."""
     raw = (credentials or {}).get("username") or ""
     user = selectors.user_by_identifier(raw) if raw else None
-    return user.username if user else raw.strip().lower()
+    if user is not None:
+        return user.username
+    try:
+        phone = phone_validate(raw)
+    except IdentifierError:
+        return raw.strip().lower()
+    return "phone:" + pii_hash(phone)[:16]

@@ -9,6 +9,7 @@ from rest_framework.authtoken.models import Token
 
 from apps.accounts import roles
 from apps.accounts.views import LOCKOUT_MESSAGE
+from apps.core.crypto import pii_hash
 from tests.fixtures import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -473,6 +474,45 @@ def test_failures_count_across_username_phone_and_email_of_one_account(api_clien
         assert response.json() == LOCKED
     assert set(AccessAttempt.objects.values_list("username", flat=True)) == {"lihua"}
     assert Token.objects.count() == 0
+
+
+def test_an_unknown_phone_locks_after_five_failures_without_its_digits_being_stored(api_client, existing):
+    # given five failures with one mobile number that belongs to no account, in different spellings
+    # and each from a different address (so the per-IP count cannot be what locks)
+    spellings = ["13912345678", "+86 139-1234-5678", "139 1234 5678", "8613912345678", "13912345678"]
+    answers = [
+        token(api_client, spelling, "Wrong#1", REMOTE_ADDR=f"10.0.1.{n}").status_code
+        for n, spelling in enumerate(spellings, 1)
+    ]
+    # then the fifth locks that number, from any address
+    assert answers == [400, 400, 400, 400, 429]
+    response = token(api_client, "13912345678", "Wrong#1", REMOTE_ADDR="10.0.1.9")
+    assert response.status_code == 429
+    assert response.json() == LOCKED
+    # while another unknown number and the existing account are not locked
+    assert token(api_client, "13912340000", "Wrong#1", REMOTE_ADDR="10.0.1.10").status_code == 400
+    assert token(api_client, "lihua", PASSWORD, REMOTE_ADDR="10.0.1.11").status_code == 200
+    # and the failures are stored under the keyed hash, never the digits
+    hashed = "phone:" + pii_hash("13912345678")[:16]
+    assert set(AccessAttempt.objects.values_list("username", flat=True)) == {
+        hashed,
+        "phone:" + pii_hash("13912340000")[:16],
+    }
+    assert sum(AccessAttempt.objects.filter(username=hashed).values_list("failures_since_start", flat=True)) == 5
+    for row in AccessAttempt.objects.values("username", "get_data", "post_data", "path_info", "user_agent"):
+        stored = " ".join(str(v) for v in row.values())
+        assert "1234" + "5678" not in stored and "3912340000" not in stored
+
+
+def test_a_known_phone_still_counts_under_the_accounts_username(api_client, existing):
+    assert fail(api_client, "13812345678", 1) == [400]
+    assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["lihua"]
+
+
+def test_an_unknown_username_or_email_is_kept_as_typed_lower_cased(api_client):
+    token(api_client, "NoSuchUser", "Wrong#1")
+    token(api_client, "Nobody@Example.CN", "Wrong#1")
+    assert sorted(AccessAttempt.objects.values_list("username", flat=True)) == ["nobody@example.cn", "nosuchuser"]
 
 
 def test_ip_lockout_across_usernames(api_client, make_user):
