@@ -136,18 +136,27 @@ class TalentMeInputSerializer(serializers.Serializer):
     employer = serializers.PrimaryKeyRelatedField(
         queryset=Enterprise.objects.all(), required=False, allow_null=True, help_text="enterprise id"
     )
-    categories = serializers.ListField(child=CategoryInputField(), required=False, max_length=20)
+    categories = serializers.ListField(
+        child=CategoryInputField(),
+        required=False,
+        max_length=20,
+        help_text="the complete set of categories held: each a code, or {code, year, issuing_body}; categories "
+        "left out of the list are removed, and a bare code keeps what is recorded for it (verification included). "
+        "Left out of the request — on PUT as on PATCH — the categories held stay as they are; send [] to remove "
+        "them all.",
+    )
 
 
 # What a PUT (a whole new profile) sets when the field is left out. The resident ID and phone are
-# write-only, so a client cannot send back what it read: left out, they are kept.
+# write-only, so a client cannot send back what it read: left out, they are kept. So are the
+# categories: the read form is not the input form (objects with verification), and a client that
+# only edits its profile fields must not wipe holdings staff have verified.
 _PUT_DEFAULTS: dict[str, Any] = {
     "email": "",
     "education": "",
     "degree": "",
     "field": "",
     "employer": None,
-    "categories": [],
 }
 
 
@@ -155,7 +164,9 @@ class TalentMeView(APIView):
     """The caller's own talent profile.
 
     ``PUT`` replaces the profile (``name`` required; other fields left out are emptied, except the
-    write-only ``id_number`` and ``phone``, which are kept); ``PATCH`` changes only what is sent.
+    write-only ``id_number`` and ``phone`` and the ``categories``, which are kept as they are);
+    ``PATCH`` changes only what is sent. ``categories``, when sent, is the complete set held
+    (``[]`` removes them all).
     Either creates the profile when the account has none (201). A resident ID already on an
     unclaimed imported record answers 409 (claim it through ``/talents/me/claim/``); one held by
     another account answers 400. ``is_green_card_holder`` is set by staff only.

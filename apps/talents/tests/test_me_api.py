@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 
 from apps.accounts import roles
 from apps.core import crypto
@@ -96,7 +97,7 @@ def test_patch_changes_only_what_is_sent_and_records_it(talent_client, talent_us
     assert change.changes == {"email": ["a@example.cn", "b@example.cn"]}
 
 
-def test_put_replaces_but_keeps_the_write_only_identifiers(talent_client, talent_user):
+def test_put_replaces_but_keeps_the_write_only_identifiers_and_the_categories(talent_client, talent_user):
     talent_client.put(
         URL,
         {"name": "李华", "id_number": ID, "phone": PHONE, "degree": "博士", "categories": ["postdoc"]},
@@ -108,7 +109,51 @@ def test_put_replaces_but_keeps_the_write_only_identifiers(talent_client, talent
     assert response.status_code == 200
     talent = Talent.objects.get(user=talent_user)
     assert (talent.id_number, talent.phone, talent.degree) == (ID, PHONE, "")
+    assert [c["code"] for c in response.json()["categories"]] == ["postdoc"]
+
+
+def test_put_without_categories_keeps_staff_verified_holdings(talent_client, talent_user, make_user):
+    # given a profile whose categories staff have verified
+    talent_client.put(
+        URL, {"name": "李华", "categories": [{"code": "postdoc", "year": 2016}, "academician"]}, format="json"
+    )
+    staff = make_user(roles.REVIEWER)
+    TalentCategoryHolding.objects.update(verified=True, verified_by=staff)
+    history_before = list(TalentProfileChange.objects.values_list("id", flat=True))
+
+    # when the talent PUTs the profile fields without a categories key
+    response = talent_client.put(URL, {"name": "李华", "degree": "博士"}, format="json")
+
+    # then the holdings are untouched, verification included, and no category change is recorded
+    assert response.status_code == 200
+    assert [(c["code"], c["year"], c["verified"]) for c in response.json()["categories"]] == [
+        ("academician", None, True),
+        ("postdoc", 2016, True),
+    ]
+    assert sorted(TalentCategoryHolding.objects.values_list("category__code", "verified", "verified_by")) == [
+        ("academician", True, staff.pk),
+        ("postdoc", True, staff.pk),
+    ]
+    new_history = TalentProfileChange.objects.exclude(id__in=history_before)
+    assert [h.changes for h in new_history] == [{"degree": ["", "博士"]}]
+
+
+def test_put_with_an_empty_category_list_removes_them_all(talent_client, talent_user):
+    talent_client.put(URL, {"name": "李华", "categories": ["postdoc"]}, format="json")
+
+    response = talent_client.put(URL, {"name": "李华", "categories": []}, format="json")
+
+    assert response.status_code == 200
     assert response.json()["categories"] == []
+    assert TalentCategoryHolding.objects.count() == 0
+    assert TalentProfileChange.objects.latest("id").changes == {"category:postdoc": ["held", None]}
+
+
+def test_the_schema_says_an_omitted_categories_list_is_kept(api_client):
+    schema = yaml.safe_load(api_client.get("/api/v1/schema/").content)
+
+    help_text = schema["components"]["schemas"]["TalentMeInput"]["properties"]["categories"]["description"]
+    assert "Left out of the request — on PUT as on PATCH — the categories held stay as they are" in help_text
 
 
 def test_bad_resident_id_is_400_naming_the_field_and_changes_nothing(talent_client, talent_user):
