@@ -1,5 +1,6 @@
 """Enterprises and their quotas over the API: district staff see all, an HR user only its own
-enterprise (another's id answers 404, as if it did not exist). Read-only: slots are spent by the
+enterprise (another's id answers 404, as if it did not exist). Other roles may not use the lists
+(403); asking for one enterprise answers them 404. Read-only: slots are spent by the
 services that need them (``services.quota_consume``), never directly by a client."""
 
 from __future__ import annotations
@@ -87,9 +88,15 @@ class EnterpriseListView(_EnterpriseVisibleMixin, generics.ListAPIView):
     filterset_class = EnterpriseFilter
 
 
-@extend_schema(tags=["enterprises"], description="HR asking for another enterprise gets 404.")
+@extend_schema(
+    tags=["enterprises"],
+    description="District staff: any enterprise; HR: only its own. Any other enterprise, and every "
+    "enterprise for any other role (a talent, say), answers 404 as if it did not exist.",
+)
 class EnterpriseDetailView(_EnterpriseVisibleMixin, generics.RetrieveAPIView):
-    pass
+    # Any signed-in account may ask: who sees what is the queryset's business, and an object the
+    # caller may not see is a 404 (API.md), not a 403 that would confirm it exists.
+    permission_classes = [permissions.IsAuthenticated]
 
 
 class QuotaFilter(django_filters.FilterSet):

@@ -318,7 +318,10 @@ class TalentListView(_TalentVisibleMixin, generics.ListAPIView):
 @extend_schema(
     tags=["talents"],
     responses=TalentPersonalSerializer,
-    description="One record, if the caller may see it (else 404). `id_number`/`phone` as in the list.",
+    description="One record, if the caller may see it: staff any, HR its enterprise's employees, a talent "
+    "only its own; anything else answers 404 whether or not it exists. `id_number`/`phone` as in the list.",
 )
 class TalentDetailView(_TalentVisibleMixin, generics.RetrieveAPIView):
-    pass
+    # Any signed-in account may ask; the queryset decides what it sees, and the rest is a 404
+    # (API.md: 404 for an object the caller may not see), never a 403 that confirms the id exists.
+    permission_classes = [permissions.IsAuthenticated]

@@ -3,6 +3,8 @@ whatever the page size)."""
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -27,17 +29,25 @@ def talent_for_user(user: Any) -> Talent | None:
 
 
 def talents_visible_to(user: Any) -> QuerySet[Talent]:
-    """District staff see every record; an HR user the records of its enterprise's employees;
-    anyone else none."""
+    """District staff see every record; an HR user the records of its enterprise's employees; a
+    talent only its own record; anyone else none."""
     qs = _with_relations(Talent.objects.all()).order_by("id")
     if getattr(user, "is_district_staff", False):
         return qs
-    if getattr(user, "is_authenticated", False) and user.has_role(roles.ENTERPRISE_HR):
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    visible: list[Q] = []
+    if user.has_role(roles.ENTERPRISE_HR):
         from apps.enterprises.selectors import enterprise_for_user
 
         enterprise = enterprise_for_user(user)
-        return qs.filter(employer=enterprise) if enterprise else qs.none()
-    return qs.none()
+        if enterprise is not None:
+            visible.append(Q(employer=enterprise))
+    if user.has_role(roles.TALENT):
+        visible.append(Q(user=user))
+    if not visible:
+        return qs.none()
+    return qs.filter(reduce(operator.or_, visible))
 
 
 def talents_search(qs: QuerySet[Talent], term: str) -> QuerySet[Talent]:

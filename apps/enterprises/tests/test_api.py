@@ -92,12 +92,35 @@ def test_hr_sees_only_its_own_enterprise(hr_client, acme, other):
     assert foreign.json() == missing.json()
 
 
-def test_talents_may_not_see_enterprises(client_for, make_user, acme):
+def test_talents_may_not_list_enterprises_or_quotas(client_for, make_user, acme):
     talent = client_for(make_user(roles.TALENT))
 
     assert talent.get(URL).status_code == 403
-    assert talent.get(f"{URL}{acme.pk}/").status_code == 403
     assert talent.get(f"{URL}{acme.pk}/quotas/").status_code == 403
+
+
+def test_a_talent_asking_for_an_enterprise_gets_404_as_if_it_did_not_exist(client_for, make_user, acme):
+    from apps.talents.tests.factories import TalentFactory
+
+    user = make_user(roles.TALENT)
+    TalentFactory(user=user, employer=acme)  # not even its own employer
+    talent = client_for(user)
+
+    existing = talent.get(f"{URL}{acme.pk}/")
+    missing = talent.get(f"{URL}999999/")
+
+    assert existing.status_code == 404
+    assert existing.json() == missing.json() == {"detail": "未找到。"}
+    assert acme.name not in existing.content.decode()
+
+
+def test_an_enterprise_member_without_the_hr_role_sees_no_enterprise(client_for, make_user, acme):
+    user = make_user(roles.TALENT)
+    enterprise_member_set(user=user, enterprise=acme)
+    client = client_for(user)
+
+    assert client.get(f"{URL}{acme.pk}/").status_code == 404
+    assert client.get(URL).status_code == 403
 
 
 def test_anonymous_is_401(api_client, acme):

@@ -134,11 +134,56 @@ def test_staff_detail(client_for, make_user, people):
 
 
 def test_talents_may_not_list(client_for, make_user, people):
-    zhang, _, _ = people
     talent = client_for(make_user(roles.TALENT))
 
-    assert talent.get(URL).status_code == 403
-    assert talent.get(f"{URL}{zhang.pk}/").status_code == 403
+    response = talent.get(URL)
+
+    assert response.status_code == 403
+    assert list(response.json()) == ["detail"]
+
+
+def test_a_talent_sees_only_its_own_record_and_404_for_any_other(client_for, make_user, people):
+    zhang, li, _ = people
+    user = make_user(roles.TALENT)
+    own = TalentFactory(name="赵六", user=user)
+    talent = client_for(user)
+
+    mine = talent.get(f"{URL}{own.pk}/")
+    someone_else = talent.get(f"{URL}{zhang.pk}/")
+    missing = talent.get(f"{URL}999999/")
+
+    assert mine.status_code == 200
+    assert mine.json()["id"] == own.pk and mine.json()["name"] == "赵六"
+    assert "id_number" not in mine.json()  # masked, as on /talents/me/
+    # Another's record answers exactly like one that does not exist.
+    assert someone_else.status_code == 404
+    assert someone_else.json() == missing.json() == {"detail": "未找到。"}
+    assert zhang.name not in someone_else.content.decode()
+
+
+def test_a_talent_without_a_record_gets_404_for_every_record(client_for, make_user, people):
+    zhang, li, wang = people
+    talent = client_for(make_user(roles.TALENT))
+
+    assert [talent.get(f"{URL}{t.pk}/").status_code for t in (zhang, li, wang)] == [404, 404, 404]
+
+
+def test_an_hr_user_sees_its_own_record_only_if_also_a_talent(client_for, make_user, people, acme):
+    zhang, li, wang = people
+    hr_only = make_user(roles.ENTERPRISE_HR)
+    hr_and_talent = make_user(roles.ENTERPRISE_HR, roles.TALENT)
+    for user in (hr_only, hr_and_talent):
+        enterprise_member_set(user=user, enterprise=acme)
+    # their own records name no employer, so they are not acme's employees
+    own_hr_only = TalentFactory(user=hr_only)
+    own_both = TalentFactory(user=hr_and_talent)
+
+    def statuses(user, *records):
+        client = client_for(user)
+        return [client.get(f"{URL}{t.pk}/").status_code for t in records]
+
+    assert statuses(hr_only, zhang, li, wang, own_hr_only) == [200, 200, 404, 404]
+    assert statuses(hr_and_talent, zhang, li, wang, own_both, own_hr_only) == [200, 200, 404, 200, 404]
 
 
 def test_anonymous_is_401(api_client, people):
