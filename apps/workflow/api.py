@@ -7,10 +7,11 @@ from django.http import FileResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from apps.core.exceptions import NotFound, ValidationFailed
+from apps.core.parsers import JSONParser
 
 from . import selectors, services
 from .models import Application, ApplicationEvent, Attachment, MaterialRequirement, ServiceDefinition
