@@ -126,6 +126,9 @@ def local_time(value: dt.datetime | str | None) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
 
+JSON_TOO_DEEP = "（内容嵌套过深，无法显示 / nested too deeply to show）"
+
+
 def event_data_html(data: dict[str, Any]) -> SafeString | str:
     """An event's data as short ``key: value`` lines (lists joined, nested values as JSON)."""
     if not data:
@@ -135,7 +138,10 @@ def event_data_html(data: dict[str, Any]) -> SafeString | str:
         if isinstance(value, list) and all(isinstance(v, str | int) for v in value):
             return "、".join(str(v) for v in value) or "—"
         if isinstance(value, dict | list):
-            return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+            try:
+                return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+            except RecursionError:
+                return JSON_TOO_DEEP
         return "—" if value is None else str(value)
 
     return format_html(
@@ -145,7 +151,11 @@ def event_data_html(data: dict[str, Any]) -> SafeString | str:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True, default=str)
+    # Data stored before it was bounded may nest deeper than json.dumps can recurse.
+    try:
+        return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True, default=str)
+    except RecursionError:
+        return JSON_TOO_DEEP
 
 
 # --- filters -------------------------------------------------------------------------------------

@@ -8,11 +8,14 @@ The engine knows no particular service.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from apps.accounts import roles
+from apps.core.exceptions import ValidationFailed
 
 from .states import Status
 
@@ -77,6 +80,63 @@ TABLE: tuple[Transition, ...] = tuple(
 
 SYSTEM_ACTIONS = frozenset(t.action for t in TABLE if SYSTEM in t.roles)
 
+# Bounds of an application's service-specific ``data``: enough for any form, too little to abuse.
+MAX_DATA_BYTES = 16 * 1024
+MAX_DATA_DEPTH = 5  # {"a": 1} is 1 deep, {"a": {"b": [1]}} 3
+# Names the API shows beside ``data`` without being fields of an application's model.
+_COMPUTED_FIELDS = frozenset(
+    {"available_actions", "attachments", "notices", "events", "service_name", "status_display"}
+)
+
+
+@functools.cache
+def read_only_data_keys() -> frozenset[str]:
+    """Keys ``data`` may not carry: the application's own fields (``status``, ``priority``...), which only
+    the engine sets. Stored in ``data`` they would read as if they were the real thing."""
+    from .models import Application
+
+    names = set(_COMPUTED_FIELDS)
+    for model_field in Application._meta.concrete_fields:
+        names.update({model_field.name, model_field.attname})
+    return frozenset(names)
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether a JSON value nests deeper than ``limit``; iterative, so any depth is safe to check."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            depth += 1
+            if depth > limit:
+                return True
+            stack.extend((child, depth) for child in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
+def data_bounds_check(data: Any) -> dict[str, Any]:
+    """``data`` must be a JSON object of at most ``MAX_DATA_BYTES`` (UTF-8) nested at most
+    ``MAX_DATA_DEPTH`` deep, without any key the engine owns. 400 otherwise."""
+    if not isinstance(data, dict):
+        raise ValidationFailed({"data": ["申请内容须为JSON对象 / data must be a JSON object"]})
+    if read_only := sorted(str(key) for key in data if key in read_only_data_keys()):
+        raise ValidationFailed(
+            {key: [f"只读字段，不能作为申请内容提交 / {key} is read-only: the workflow sets it"] for key in read_only}
+        )
+    if _depth_exceeds(data, MAX_DATA_DEPTH):
+        raise ValidationFailed(
+            {"data": [f"申请内容嵌套不得超过{MAX_DATA_DEPTH}层 / data may nest at most {MAX_DATA_DEPTH} levels deep"]}
+        )
+    try:
+        size = len(json.dumps(data, ensure_ascii=False).encode())
+    except (TypeError, ValueError):
+        raise ValidationFailed({"data": ["申请内容须为JSON对象 / data must be a JSON object"]})
+    if size > MAX_DATA_BYTES:
+        raise ValidationFailed(
+            {"data": [f"申请内容不得超过{MAX_DATA_BYTES // 1024} KB / data may not exceed {MAX_DATA_BYTES // 1024} KB"]}
+        )
+    return data
+
 
 @dataclass
 class ServiceSteps:
@@ -100,8 +160,9 @@ class ServiceSteps:
         return tuple(rows)
 
     def clean_data(self, data: dict[str, Any], *, application: Any) -> dict[str, Any]:
-        """Validate the service-specific fields of a draft; raise ValidationFailed naming fields."""
-        return data
+        """Validate the service-specific fields of a draft; raise ValidationFailed naming fields.
+        An override checks its own fields and calls this first: every service's data is bounded."""
+        return data_bounds_check(data)
 
     def eligibility_problems(self, application: Any) -> list[str]:
         """Problems the pre-check reports beyond the shared ones."""

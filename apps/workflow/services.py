@@ -78,7 +78,10 @@ def application_update(*, application_id: int, user: Any, data: dict) -> Applica
     if application.status not in (Status.DRAFT, Status.RETURNED):
         raise Conflict(f"an application in state {application.status} cannot be edited")
     steps = engine.steps_for(application.service.code)
-    application.data = steps.clean_data({**application.data, **data}, application=application)
+    # A key the engine owns may have been stored before such keys were refused: drop it rather
+    # than refuse every later edit for something the applicant did not send this time.
+    stored = {k: v for k, v in application.data.items() if k not in engine.read_only_data_keys()}
+    application.data = steps.clean_data({**stored, **data}, application=application)
     application.save(update_fields=["data", "updated_at"])
     return application
 
