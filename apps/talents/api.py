@@ -232,6 +232,9 @@ class ClaimStartThrottle(UserRateThrottle):
 class ClaimStartView(APIView):
     """Ask to take over the imported record with this resident ID. A code goes by SMS to the phone
     on that record (not the caller's); a record without a phone is confirmed by district staff.
+    An account whose own profile has no resident ID yet may claim: when the claim completes, the
+    record becomes its profile and the one without an ID is deleted — unless it has applications
+    (409: contact district staff). A profile with a resident ID cannot claim another record (409).
     At most 5 starts per account and hour (429 after)."""
 
     permission_classes = [permissions.IsAuthenticated, IsTalent]
@@ -252,8 +255,9 @@ class ClaimConfirmInputSerializer(serializers.Serializer):
 
 
 class ClaimConfirmView(APIView):
-    """Enter the code: the record becomes the caller's profile. A wrong code answers 400; after
-    five wrong codes, or once the code expired, the claim is closed (409) and must be started again."""
+    """Enter the code: the record becomes the caller's profile (replacing the caller's profile
+    without a resident ID, if any). A wrong code answers 400; after five wrong codes, or once the
+    code expired, the claim is closed (409) and must be started again."""
 
     permission_classes = [permissions.IsAuthenticated, IsTalent]
 

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from apps.core import crypto
@@ -369,9 +370,12 @@ def claim_start(*, user: Any, id_number: str) -> ProfileClaim:
 
     A 6-digit code goes by SMS to the phone on the imported record (not to the claimant's phone);
     without a phone there, staff confirm the claim in the admin.
+
+    An account may claim while its own profile has no resident ID (it PUT a profile before entering
+    the number): that placeholder is replaced by the imported record when the claim completes, so
+    it must have no applications. A profile with a resident ID is a profile of its own: 409.
     """
-    if Talent.objects.filter(user=user).exists():
-        raise Conflict("this account already has a talent profile")
+    _claimant_placeholder(user, lock=False)
     try:
         number = resident_id_parse(id_number).number
     except IdentifierError as exc:
@@ -449,12 +453,64 @@ def claim_confirm_by_staff(*, claim_id: int, staff: Any) -> Talent:
     return _claim_complete(claim, confirmed_by=staff)
 
 
+def _has_applications(talent: Talent) -> bool:
+    from django.apps import apps
+
+    if not apps.is_installed("apps.workflow"):
+        return False
+    Application = apps.get_model("workflow", "Application")
+    return Application.objects.filter(applicant_id=talent.pk).exists()
+
+
+def _claimant_placeholder(user: Any, *, lock: bool) -> Talent | None:
+    """The claimant's own profile, if it may give way to the claimed record: one without a resident
+    ID and without applications. A profile with a resident ID, or with applications, is a 409."""
+    qs = Talent.objects.filter(user=user)
+    own = (qs.select_for_update() if lock else qs).first()
+    if own is None:
+        return None
+    if own.id_number_hash:
+        raise Conflict("this account already has a talent profile")
+    if _has_applications(own):
+        raise Conflict(
+            "此账户的人才档案已有申请，无法自动合并，请联系区人社局工作人员 / this account's profile has "
+            "applications and cannot be replaced by the claimed record: contact district staff"
+        )
+    return own
+
+
 def _claim_complete(claim: ProfileClaim, *, confirmed_by: Any) -> Talent:
     talent = Talent.objects.select_for_update().get(pk=claim.talent_id)
     if talent.user_id is not None:
         raise Conflict("this record was claimed by another account")
-    if Talent.objects.filter(user_id=claim.user_id).exists():
-        raise Conflict("this account already has a talent profile")
+    # Checked again under the lock: the placeholder may have gained a resident ID or an application
+    # since the claim started.
+    placeholder = _claimant_placeholder(claim.user, lock=True)
+    changes: dict[str, Any] = {"user": [None, claim.user_id]}
+    if placeholder is not None:
+        # The account's own profile without a resident ID gives way to the record it proved is its:
+        # one profile per account (Talent.user is one-to-one). What it held is named in the history.
+        changes["replaced_profile"] = [
+            {
+                "id": placeholder.pk,
+                "name": placeholder.name,
+                "categories": sorted(placeholder.holdings.values_list("category__code", flat=True)),
+            },
+            None,
+        ]
+        # An enterprise's report of having brought this person in stays with the person.
+        placeholder.shortage_introductions.exclude(
+            enterprise_id__in=talent.shortage_introductions.values("enterprise_id")
+        ).update(talent=talent)
+        try:
+            with transaction.atomic():
+                placeholder.delete()
+        except ProtectedError:
+            # Something else (a card, say) already points at the placeholder: staff sort it out.
+            raise Conflict(
+                "此账户的人才档案已被其他记录引用，无法自动合并，请联系区人社局工作人员 / this account's profile "
+                "is referenced by other records and cannot be replaced by the claimed record: contact district staff"
+            )
     talent.user_id = claim.user_id
     talent.save(update_fields=["user", "updated_at"])
     claim.status = ProfileClaim.Status.CONFIRMED
@@ -464,7 +520,7 @@ def _claim_complete(claim: ProfileClaim, *, confirmed_by: Any) -> Talent:
         talent=talent,
         actor=confirmed_by or claim.user,
         source="claim",
-        changes={"user": [None, claim.user_id]},
+        changes=changes,
     )
     return talent
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from apps.accounts import roles
-from apps.core.exceptions import NotPermitted
+from apps.core.exceptions import Conflict, NotPermitted
 from apps.core.sms import MemorySmsBackend
 from apps.talents import services
 from apps.talents.models import ProfileClaim, Talent, TalentProfileChange
@@ -196,3 +196,167 @@ def test_claim_starts_are_rate_limited(claimant_client, sms_outbox, django_captu
     assert len(sms_outbox) == 5
     # Each new start closes the previous one: one pending claim at a time.
     assert ProfileClaim.objects.filter(status=ProfileClaim.Status.PENDING).count() == 1
+
+
+# --- An account whose own profile has no resident ID yet (a placeholder) ------------------------
+
+
+def code_from(sms_outbox) -> str:
+    return re.search(r"\d{6}", sms_outbox[-1].body).group()
+
+
+def placeholder_for(client, **fields) -> Talent:
+    response = client.put(ME_URL, {"name": "李华", **fields}, format="json")
+    assert response.status_code == 201, response.json()
+    return Talent.objects.get(pk=response.json()["id"])
+
+
+ME_URL = "/api/v1/talents/me/"
+
+
+def test_a_profile_without_resident_id_can_claim_and_is_replaced_by_the_record(
+    claimant_client, claimant, sms_outbox, django_capture_on_commit_callbacks
+):
+    # given an imported record, and a profile the talent PUT before entering a resident ID
+    imported = TalentFactory(name="李华", phone="13912345678")
+    placeholder = placeholder_for(claimant_client, categories=["postdoc"], degree="博士")
+    # when the talent enters the record's resident ID: 409, claim it
+    refused = claimant_client.patch(ME_URL, {"id_number": imported.id_number}, format="json")
+    assert refused.status_code == 409
+    assert "/api/v1/talents/me/claim/" in refused.json()["id_number"][0]
+
+    # and claims it with the code sent to the record's phone
+    started = start_claim(claimant_client, imported, django_capture_on_commit_callbacks)
+    assert started.status_code == 201, started.json()
+    confirmed = claimant_client.post(confirm_url(started.json()["claim_id"]), {"code": code_from(sms_outbox)})
+
+    # then the record is the account's profile and the placeholder is gone
+    assert confirmed.status_code == 200, confirmed.json()
+    assert confirmed.json()["id"] == imported.pk
+    imported.refresh_from_db()
+    assert imported.user_id == claimant.pk
+    assert not Talent.objects.filter(pk=placeholder.pk).exists()
+    assert list(Talent.objects.filter(user=claimant).values_list("pk", flat=True)) == [imported.pk]
+    assert claimant_client.get(ME_URL).json()["id"] == imported.pk
+    assert ProfileClaim.objects.get().status == ProfileClaim.Status.CONFIRMED
+    # and the record's history says which profile it replaced
+    history = TalentProfileChange.objects.get(talent=imported, source="claim")
+    assert history.actor_id == claimant.pk
+    assert history.changes == {
+        "user": [None, claimant.pk],
+        "replaced_profile": [{"id": placeholder.pk, "name": "李华", "categories": ["postdoc"]}, None],
+    }
+
+
+def test_staff_confirm_a_claim_from_a_placeholder_profile(claimant, make_user):
+    imported = TalentFactory(phone="", phone_hash=None)
+    placeholder = TalentFactory(user=claimant, id_number="", id_number_hash=None, birth_date=None)
+    claim = services.claim_start(user=claimant, id_number=imported.id_number)
+    clerk = make_user(roles.INTAKE_CLERK)
+
+    services.claim_confirm_by_staff(claim_id=claim.pk, staff=clerk)
+
+    imported.refresh_from_db()
+    assert imported.user_id == claimant.pk
+    assert not Talent.objects.filter(pk=placeholder.pk).exists()
+    history = TalentProfileChange.objects.get(talent=imported, source="claim")
+    assert history.actor_id == clerk.pk
+    assert history.changes["replaced_profile"] == [
+        {"id": placeholder.pk, "name": placeholder.name, "categories": []},
+        None,
+    ]
+
+
+def test_a_placeholder_with_an_application_cannot_start_a_claim(claimant_client, claimant, sms_outbox):
+    from apps.workflow.tests import factories as wf
+
+    imported = TalentFactory(phone="13912345678")
+    placeholder = placeholder_for(claimant_client)
+    wf.service()
+    application = wf.draft(claimant)
+
+    response = claimant_client.post(CLAIM_URL, {"id_number": imported.id_number}, format="json")
+
+    assert response.status_code == 409
+    assert "contact district staff" in response.json()["detail"]
+    assert ProfileClaim.objects.count() == 0
+    assert sms_outbox == []
+    imported.refresh_from_db()
+    assert imported.user_id is None
+    assert Talent.objects.get(user=claimant).pk == placeholder.pk
+    assert application.__class__.objects.get().applicant_id == placeholder.pk
+
+
+def test_an_application_made_after_the_claim_started_stops_its_completion(
+    claimant_client, claimant, sms_outbox, django_capture_on_commit_callbacks
+):
+    from apps.workflow.tests import factories as wf
+
+    imported = TalentFactory(phone="13912345678")
+    placeholder = placeholder_for(claimant_client)
+    claim_id = start_claim(claimant_client, imported, django_capture_on_commit_callbacks).json()["claim_id"]
+    wf.service()
+    wf.draft(claimant)
+    history_before = TalentProfileChange.objects.count()
+
+    response = claimant_client.post(confirm_url(claim_id), {"code": code_from(sms_outbox)}, format="json")
+
+    assert response.status_code == 409
+    assert "contact district staff" in response.json()["detail"]
+    imported.refresh_from_db()
+    assert imported.user_id is None
+    assert Talent.objects.get(user=claimant).pk == placeholder.pk
+    claim = ProfileClaim.objects.get()
+    assert (claim.status, claim.attempts) == (ProfileClaim.Status.PENDING, 0)
+    assert TalentProfileChange.objects.count() == history_before
+
+
+def test_a_placeholder_that_gained_a_resident_id_meanwhile_cannot_complete(claimant, make_user):
+    imported = TalentFactory(phone="")
+    placeholder = TalentFactory(user=claimant, id_number="", id_number_hash=None, birth_date=None)
+    claim = services.claim_start(user=claimant, id_number=imported.id_number)
+    services.talent_update(talent=placeholder, actor=claimant, id_number=resident_id(777))
+
+    with pytest.raises(Conflict, match="this account already has a talent profile"):
+        services.claim_confirm_by_staff(claim_id=claim.pk, staff=make_user(roles.INTAKE_CLERK))
+
+    imported.refresh_from_db()
+    assert imported.user_id is None
+    assert Talent.objects.get(user=claimant).pk == placeholder.pk
+    assert ProfileClaim.objects.get().status == ProfileClaim.Status.PENDING
+
+
+def test_a_shortage_introduction_of_the_placeholder_moves_to_the_claimed_record(claimant, make_user):
+    from apps.enterprises.models import ShortageIntroduction
+    from apps.enterprises.tests.factories import EnterpriseFactory
+
+    imported = TalentFactory(phone="")
+    placeholder = TalentFactory(user=claimant, id_number="", id_number_hash=None, birth_date=None)
+    introduction = ShortageIntroduction.objects.create(enterprise=EnterpriseFactory(), talent=placeholder, year=2024)
+    claim = services.claim_start(user=claimant, id_number=imported.id_number)
+
+    services.claim_confirm_by_staff(claim_id=claim.pk, staff=make_user(roles.INTAKE_CLERK))
+
+    introduction.refresh_from_db()
+    assert introduction.talent_id == imported.pk
+
+
+def test_a_placeholder_other_records_protect_is_left_alone(claimant, make_user, monkeypatch):
+    from django.db.models import ProtectedError
+
+    imported = TalentFactory(phone="")
+    placeholder = TalentFactory(user=claimant, id_number="", id_number_hash=None, birth_date=None)
+    claim = services.claim_start(user=claimant, id_number=imported.id_number)
+
+    def protected(self, *args, **kwargs):
+        raise ProtectedError("referenced", set())
+
+    monkeypatch.setattr(Talent, "delete", protected)
+
+    with pytest.raises(Conflict, match="referenced by other records"):
+        services.claim_confirm_by_staff(claim_id=claim.pk, staff=make_user(roles.INTAKE_CLERK))
+
+    imported.refresh_from_db()
+    assert imported.user_id is None
+    assert Talent.objects.get(user=claimant).pk == placeholder.pk
+    assert ProfileClaim.objects.get().status == ProfileClaim.Status.PENDING
