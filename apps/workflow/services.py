@@ -237,8 +237,14 @@ def _clean_inputs(application: Application, transition: engine.Transition, input
             ]
         else:
             cleaned["supplement_days"] = days
-    for name, value in inputs.items():
-        cleaned.setdefault(name, value)
+    # Nothing else the caller sends reaches the hooks or the append-only event: only the inputs a
+    # service's own action names, and whatever the engine passes to its own (system) actions.
+    for name in transition.inputs:
+        if name in inputs:
+            cleaned.setdefault(name, inputs[name])
+    if engine.SYSTEM in transition.roles:
+        for name, value in inputs.items():
+            cleaned.setdefault(name, value)
     if errors:
         raise ValidationFailed(errors)
     return cleaned
@@ -371,11 +377,12 @@ def application_act(
     except IntegrityError:
         # Two submits raced: the partial unique index let one through.
         raise Conflict("已有一件同类申请正在办理 / there is already an open application for this service")
-    event_data = {
-        k: cleaned[k]
-        for k in ("missing_materials", "problems", "supplement_days", "supplement_deadline", "reason")
-        if k in cleaned
-    }
+    event_data = {k: cleaned[k] for k in ("missing_materials", "problems", "supplement_days", "reason") if k in cleaned}
+    # The supplement deadline is the engine's to compute, never the caller's to give.
+    if action == "accept_with_missing" and application.supplement_deadline:
+        event_data["supplement_deadline"] = application.supplement_deadline.isoformat()
+    elif action == "supplement_expired":
+        event_data["supplement_deadline"] = cleaned["supplement_deadline"]
     if application.result and action == "fulfil":
         event_data["result"] = application.result
     event = _event(
