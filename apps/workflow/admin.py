@@ -89,6 +89,8 @@ def refusal(user: Any, application: Application, action: str) -> str:
     conflict = selectors.duty_conflict(user, application, row)
     if conflict:
         return f"职责分离 / separation of duties: {conflict}"
+    if selectors.awaiting_supplement(application, action):
+        return "容缺受理的材料尚未补齐 / materials accepted as missing are still outstanding"
     return f"不能执行此操作 / you may not {action} this application"
 
 

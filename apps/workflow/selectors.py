@@ -8,7 +8,10 @@ from apps.accounts import roles
 
 from . import engine
 from .models import Application, Attachment, ServiceDefinition
-from .states import Status
+from .states import CLOCK_RUNNING, Status
+
+# Decisions that wait for the materials 容缺受理 let the applicant bring after acceptance.
+AWAIT_SUPPLEMENT = frozenset({"recommend", "approve"})
 
 
 def applications_visible_to(user: Any) -> QuerySet[Application]:
@@ -46,13 +49,23 @@ def duty_conflict(user: Any, application: Application, transition: engine.Transi
     return None
 
 
+def awaiting_supplement(application: Application, action: str) -> bool:
+    """Whether ``action`` must wait: materials accepted as missing (容缺受理) are still outstanding.
+    Only ``accept_with_missing`` leaves ``missing_materials`` set on an application under review."""
+    return action in AWAIT_SUPPLEMENT and application.status in CLOCK_RUNNING and bool(application.missing_materials)
+
+
 def available_actions(user: Any, application: Application) -> list[str]:
     names = caller_roles(user, application)
     actions: list[str] = []
     for t in engine.table_for(application.service.code):
         if t.source != application.status or engine.SYSTEM in t.roles or t.action in actions:
             continue
-        if engine.allows(t, names) and duty_conflict(user, application, t) is None:
+        if (
+            engine.allows(t, names)
+            and duty_conflict(user, application, t) is None
+            and not awaiting_supplement(application, t.action)
+        ):
             actions.append(t.action)
     return actions
 

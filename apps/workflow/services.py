@@ -311,6 +311,7 @@ def _apply_effects(application: Application, transition: engine.Transition, acto
     elif action == "approve":
         application.decided_at = now
         _pause_clock(application, today)
+        application.supplement_deadline = None  # decided: nothing is due any more
     elif action in ("reject", "supplement_expired"):
         application.decided_at = now
         application.reject_reason = (
@@ -349,6 +350,13 @@ def application_act(
     transition = _find_transition(application, action, caller)
     if not system and (conflict := selectors.duty_conflict(actor, application, transition)):
         raise NotPermitted(conflict)
+    if selectors.awaiting_supplement(application, action):
+        names = dict(application.service.materials.values_list("code", "name"))
+        missing = application.missing_materials
+        raise Conflict(
+            f"容缺受理的材料尚未补齐：{'、'.join(names.get(c, c) for c in missing)} / "
+            f"materials accepted as missing are still outstanding: {', '.join(missing)}"
+        )
     cleaned = _clean_inputs(application, transition, inputs or {})
     from_status = application.status
     if action == "supplement_expired":

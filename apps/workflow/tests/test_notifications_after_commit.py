@@ -130,6 +130,8 @@ def _flow(staff, submitter, app_id: int) -> None:
     post(staff[roles.INTAKE_CLERK], app_id, "return", f.INPUTS["return"])
     post(submitter, app_id, "resubmit")
     post(staff[roles.INTAKE_CLERK], app_id, "accept_with_missing", f.INPUTS["accept_with_missing"])
+    # The material accepted as missing comes in before the review can recommend.
+    assert f.upload(f.client_for(submitter), app_id, "id_card", f.pdf_bytes()).status_code == 201
     post(staff[roles.REVIEWER], app_id, "recommend")
     post(staff[roles.APPROVER], app_id, "approve")
     post(staff[roles.INTAKE_CLERK], app_id, "fulfil", {"note": "已办结"})
