@@ -45,10 +45,15 @@ KINDS: dict[str, dict[str, Text]] = {
         ),
     },
     "application.prechecked": {
-        ZH: Text("申请已完成自动预审", "您的{service}申请（编号 {number}）已完成自动预审，正在等待窗口受理。"),
+        ZH: Text(
+            "申请已完成自动预审",
+            "您的{service}申请（编号 {number}）已完成自动预审，正在等待窗口受理。\n"
+            "预审发现缺少以下必交材料：{missing_materials}",
+        ),
         EN: Text(
             "Application pre-checked",
-            "Your {service} application ({number}) has been pre-checked automatically and is waiting for intake.",
+            "Your {service} application ({number}) has been pre-checked automatically and is waiting for intake.\n"
+            "The pre-check found these required materials missing: {missing_materials}",
         ),
     },
     "application.accepted": {

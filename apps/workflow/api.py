@@ -60,6 +60,9 @@ class ServiceViewSet(viewsets.ReadOnlyModelViewSet):
 
 # --- applications ------------------------------------------------------------------------------
 
+# Pre-check details about other people's applications: staff only.
+PRECHECK_STAFF_ONLY = frozenset({"applications"})
+
 
 class AttachmentSerializer(serializers.ModelSerializer):
     material = serializers.CharField(source="material_code")
@@ -140,13 +143,16 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.DictField())
     def get_precheck_report(self, obj: Application) -> dict[str, Any]:
-        # The applicant sees the problems to fix; staff see the whole report.
+        # The applicant sees everything to fix (which materials, profile fields, categories); only what
+        # is about other people stays with staff: the numbers of applications under the same resident ID.
         report = obj.precheck_report or {}
         if self.context["request"].user.is_district_staff:
             return report
         return {
-            "ok": report.get("ok"),
-            "issues": [{"code": i.get("code"), "message": i.get("message")} for i in report.get("issues", [])],
+            **report,
+            "issues": [
+                {k: v for k, v in issue.items() if k not in PRECHECK_STAFF_ONLY} for issue in report.get("issues", [])
+            ],
         }
 
 

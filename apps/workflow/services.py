@@ -481,9 +481,12 @@ def application_precheck(*, application_id: int) -> Application | None:
     application.precheck_report = precheck_report(application)
     application.precheck_at = timezone.now()
     application.save(update_fields=["precheck_report", "precheck_at", "updated_at"])
-    return application_act(
-        application_id=application.pk, action="precheck", system=True, inputs={"report": application.precheck_report}
-    )
+    inputs: dict[str, Any] = {"report": application.precheck_report}
+    # Recorded in the event, so the applicant's notice names what the pre-check found missing.
+    for issue in application.precheck_report["issues"]:
+        if issue["code"] == "missing_materials":
+            inputs["missing_materials"] = list(issue["materials"])
+    return application_act(application_id=application.pk, action="precheck", system=True, inputs=inputs)
 
 
 # --- assignment and deadlines --------------------------------------------------------------------
