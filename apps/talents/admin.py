@@ -16,8 +16,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
-from django.http import HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
@@ -29,13 +32,16 @@ from apps.core.identifiers import IdentifierError, credit_code_validate, phone_v
 from apps.core.spreadsheets import SheetAdminMixin
 from apps.enterprises.models import Enterprise
 
+from .downloads import evidence_response
 from .models import ExportLog, ProfileClaim, Talent, TalentCategory, TalentCategoryHolding, TalentProfileChange
 from .resources import TalentResource
 from .services import (
     PROFILE_FIELDS,
     claim_confirm_by_staff,
     clean_profile_input,
+    evidence_check,
     export_log_record,
+    holding_evidence_upload,
     holding_remove,
     holding_set,
     talent_create,
@@ -134,6 +140,12 @@ class TalentAdminForm(forms.ModelForm):
 
 
 class HoldingInlineForm(forms.ModelForm):
+    # Not the model field: the file goes through holding_evidence_upload (checked by content, random
+    # name, history), never straight into storage by the form.
+    evidence_upload = forms.FileField(
+        label=_("上传证明材料"), required=False, help_text=_("PDF、JPEG 或 PNG，不超过 10 MB；替换原有材料")
+    )
+
     class Meta:
         model = TalentCategoryHolding
         fields = ("category", "year", "issuing_body", "verified")
@@ -144,22 +156,44 @@ class HoldingInlineForm(forms.ModelForm):
             raise forms.ValidationError(_("该类别已停用 / this category is no longer in use"))
         return category
 
+    def clean_evidence_upload(self) -> Any:
+        upload = self.cleaned_data.get("evidence_upload")
+        if upload:
+            try:
+                evidence_check(upload)
+            except ValidationFailed as exc:
+                raise forms.ValidationError(exc.as_data()["file"]) from None
+        return upload
+
 
 class HoldingInline(admin.TabularInline):
     model = TalentCategoryHolding
     form = HoldingInlineForm
     extra = 0
-    fields = ("category", "year", "issuing_body", "verified", "has_evidence", "verified_by", "verified_at")
-    readonly_fields = ("has_evidence", "verified_by", "verified_at")
+    fields = (
+        "category",
+        "year",
+        "issuing_body",
+        "verified",
+        "evidence_link",
+        "evidence_upload",
+        "verified_by",
+        "verified_at",
+    )
+    readonly_fields = ("evidence_link", "verified_by", "verified_at")
     verbose_name_plural = _("人才类别认定（保存时经 holding_set 写入变更记录）")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TalentCategoryHolding]:
         return super().get_queryset(request).select_related("category", "verified_by")
 
-    @admin.display(description=_("证明材料"), boolean=True)
-    def has_evidence(self, obj: TalentCategoryHolding) -> bool:
-        # The file lives in private storage with no public URL; it is served by the portal's view.
-        return bool(obj.evidence)
+    @admin.display(description=_("证明材料"))
+    def evidence_link(self, obj: TalentCategoryHolding) -> str:
+        # Private storage has no public URL: the admin's own view serves the file to staff who may
+        # see the talent.
+        if not obj.pk or not obj.evidence:
+            return "—"
+        url = reverse("admin:talents_talent_evidence", args=[obj.talent_id, obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("下载 / download"))
 
 
 class HistoryInline(admin.TabularInline):
@@ -314,11 +348,42 @@ class TalentAdmin(SheetAdminMixin, FastChangeListMixin, ImportExportModelAdmin):
                 actor=request.user,
                 source="admin",
             )
+            if data.get("evidence_upload"):
+                # Staff upload: the verified box on the same row says whether it stays verified.
+                holding = holding_evidence_upload(
+                    talent=talent,
+                    category_code=holding.category.code,
+                    upload=data["evidence_upload"],
+                    actor=request.user,
+                    verified=bool(data.get("verified")),
+                    source="admin",
+                )
             if inline_form.instance.pk:
                 formset.changed_objects.append((holding, inline_form.changed_data))
             else:
                 formset.new_objects.append(holding)
         return None
+
+    # -- evidence files --
+
+    def get_urls(self) -> list[Any]:
+        evidence = path(
+            "<int:talent_id>/evidence/<int:holding_id>/",
+            self.admin_site.admin_view(self.evidence_view),
+            name="talents_talent_evidence",
+        )
+        # Before the defaults, whose "<path:object_id>/" would take this path too.
+        return [evidence, *super().get_urls()]
+
+    def evidence_view(self, request: HttpRequest, talent_id: int, holding_id: int) -> FileResponse:
+        """A holding's evidence file, for staff who may view or change the talent."""
+        talent = self.get_object(request, str(talent_id))
+        if talent is None:
+            raise Http404
+        if not self.has_view_or_change_permission(request, talent):
+            raise PermissionDenied
+        holding = TalentCategoryHolding.objects.select_related("category").filter(pk=holding_id, talent=talent).first()
+        return evidence_response(holding)
 
     # -- import and export --
 

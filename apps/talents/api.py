@@ -7,8 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, permissions, serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
@@ -19,7 +21,8 @@ from apps.core.identifiers import phone_mask
 from apps.enterprises.models import Enterprise
 
 from . import selectors, services
-from .models import Talent
+from .downloads import evidence_response
+from .models import Talent, TalentCategoryHolding
 
 # --- Who may call ------------------------------------------------------------------------------
 
@@ -48,6 +51,19 @@ class CategoryHeldSerializer(serializers.Serializer):
     year = serializers.IntegerField(allow_null=True)
     issuing_body = serializers.CharField()
     verified = serializers.BooleanField()
+    has_evidence = serializers.SerializerMethodField(help_text="an evidence file (证明材料) is on record")
+    evidence_url = serializers.SerializerMethodField(
+        help_text="where the evidence file is downloaded (the owner, district staff and the HR of the talent's "
+        "enterprise may); null without a file"
+    )
+
+    def get_has_evidence(self, holding: TalentCategoryHolding) -> bool:
+        return bool(holding.evidence)
+
+    def get_evidence_url(self, holding: TalentCategoryHolding) -> str | None:
+        if not holding.evidence:
+            return None
+        return reverse("talent-evidence", kwargs={"pk": holding.talent_id, "code": holding.category.code})
 
 
 class TalentSerializer(serializers.Serializer):
@@ -267,6 +283,62 @@ class ClaimConfirmView(APIView):
         data.is_valid(raise_exception=True)
         services.claim_confirm_code(user=request.user, claim_id=claim_id, code=data.validated_data["code"])
         return Response(TalentSerializer(selectors.talent_for_user(request.user)).data)
+
+
+# --- Category evidence -------------------------------------------------------------------------
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="a PDF, JPEG or PNG (checked by its content), at most 10 MB")
+
+
+_EVIDENCE_DOWNLOAD: dict[Any, Any] = {
+    **{(200, mime): bytes for mime in services.EVIDENCE_TYPES},
+    404: OpenApiResponse(description="no such file, or not visible to the caller"),
+}
+
+
+class TalentMeEvidenceView(APIView):
+    """The evidence (证明材料) of a category the caller's own profile holds.
+
+    ``POST`` (multipart ``file``) stores it — a PDF, JPEG or PNG judged by content, at most 10 MB,
+    under a random name in private storage — and answers the category as read back. Replacing
+    earlier evidence un-verifies the holding. ``GET`` downloads it. 404 without a profile, for a
+    category not held, and (``GET``) when there is no file."""
+
+    permission_classes = [permissions.IsAuthenticated, IsTalent]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(responses=_EVIDENCE_DOWNLOAD, tags=["talents"])
+    def get(self, request, code: str):
+        talent = selectors.talent_for_user(request.user)
+        return evidence_response(selectors.holding_evidence(talent=talent, category_code=code))
+
+    @extend_schema(
+        request={"multipart/form-data": EvidenceUploadSerializer},
+        responses={200: CategoryHeldSerializer, 404: OpenApiResponse(description="no profile or no such category")},
+        tags=["talents"],
+    )
+    def post(self, request, code: str):
+        talent = selectors.talent_for_user(request.user)
+        if talent is None:
+            raise NotFound("还没有人才档案 / no talent profile yet")
+        holding = services.holding_evidence_upload(
+            talent=talent, category_code=code, upload=request.FILES.get("file"), actor=request.user, source="api"
+        )
+        return Response(CategoryHeldSerializer(holding).data)
+
+
+class TalentEvidenceView(APIView):
+    """Download the evidence of a category a talent holds: for the talent, district staff and the HR
+    of the talent's enterprise. Anyone else — and a record without that file — gets 404."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=_EVIDENCE_DOWNLOAD, tags=["talents"])
+    def get(self, request, pk: int, code: str):
+        talent = selectors.talents_visible_to(request.user).filter(pk=pk).first()
+        return evidence_response(selectors.holding_evidence(talent=talent, category_code=code))
 
 
 # --- The talent database -----------------------------------------------------------------------

@@ -84,3 +84,15 @@ def talents_filter(
 def can_view_personal_data(user: Any) -> bool:
     """Full resident IDs and phones: district staff holding ``accounts.view_personal_data``."""
     return bool(getattr(user, "is_district_staff", False) and user.has_perm("accounts.view_personal_data"))
+
+
+def holding_evidence(*, talent: Talent | None, category_code: str) -> TalentCategoryHolding | None:
+    """The talent's holding of that category if it has an evidence file, else None."""
+    if talent is None:
+        return None
+    holding = (
+        TalentCategoryHolding.objects.select_related("category")
+        .filter(talent=talent, category__code=category_code)
+        .first()
+    )
+    return holding if holding is not None and holding.evidence else None

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import secrets
@@ -8,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import filetype
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -354,11 +356,119 @@ def holding_set(
 
 @transaction.atomic
 def holding_remove(*, talent: Talent, category_code: str, actor: Any = None, source: str = "api") -> None:
-    deleted, _ = TalentCategoryHolding.objects.filter(talent=talent, category__code=category_code).delete()
+    holdings = TalentCategoryHolding.objects.filter(talent=talent, category__code=category_code)
+    files = [name for name in holdings.values_list("evidence", flat=True) if name]
+    deleted, _ = holdings.delete()
     if deleted:
+        _evidence_delete_on_commit(files)
         TalentProfileChange.objects.create(
             talent=talent, actor=actor, source=source, changes={f"category:{category_code}": ["held", None]}
         )
+
+
+# --- Category evidence (证明材料) ----------------------------------------------------------------
+
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+# What the evidence may be, judged by the file's content (never by its name or declared type).
+EVIDENCE_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceFile:
+    content_type: str
+    size: int
+    sha256: str
+
+
+def evidence_check(upload: Any) -> EvidenceFile:
+    """A PDF, JPEG or PNG by content, at most 10 MB; else ValidationFailed naming ``file``."""
+    if upload is None:
+        raise ValidationFailed({"file": ["必填 / a file is required"]})
+    if upload.size > EVIDENCE_MAX_BYTES:
+        raise ValidationFailed({"file": ["文件过大 / the file exceeds 10 MB"]})
+    upload.seek(0)
+    head = upload.read(2048)
+    upload.seek(0)
+    kind = filetype.guess(head) if head else None
+    if kind is None or kind.mime not in EVIDENCE_TYPES:
+        raise ValidationFailed({"file": ["文件类型不符 / the file's content is not a PDF, JPEG or PNG"]})
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return EvidenceFile(content_type=kind.mime, size=upload.size, sha256=digest.hexdigest())
+
+
+def _evidence_storage() -> Any:
+    return TalentCategoryHolding._meta.get_field("evidence").storage
+
+
+def _evidence_delete_on_commit(names: Sequence[str]) -> None:
+    """Remove replaced or orphaned evidence files once the change that dropped them has committed."""
+    names = [n for n in names if n]
+    if names:
+        storage = _evidence_storage()
+        transaction.on_commit(lambda: [storage.delete(n) for n in names], robust=True)
+
+
+@transaction.atomic
+def holding_evidence_upload(
+    *,
+    talent: Talent,
+    category_code: str,
+    upload: Any,
+    actor: Any = None,
+    verified: bool | None = None,
+    source: str = "api",
+) -> TalentCategoryHolding:
+    """Store (or replace) the evidence of a category the talent holds.
+
+    Checked by content (PDF, JPEG or PNG, at most 10 MB) and stored in private storage under a
+    random name. Replacing earlier evidence un-verifies the holding: what staff checked is gone.
+    Staff (``verified`` not None, the admin) set the verification explicitly instead. One history
+    row names the file by its SHA-256, type and size. The replaced file is deleted after commit."""
+    holding = (
+        TalentCategoryHolding.objects.select_for_update()
+        .select_related("category")
+        .filter(talent=talent, category__code=category_code)
+        .first()
+    )
+    if holding is None:
+        raise NotFound("没有该人才类别认定 / no such category held")
+    checked = evidence_check(upload)
+    previous = holding.evidence.name or ""
+    holding.evidence.save("evidence", upload, save=False)  # evidence_upload_to: a random name
+    stored = holding.evidence.name
+    try:
+        if verified is not None:
+            if holding.verified != verified:
+                holding.verified = verified
+                holding.verified_by = actor if verified else None
+                holding.verified_at = timezone.now() if verified else None
+        elif previous and holding.verified:
+            holding.verified, holding.verified_by, holding.verified_at = False, None, None
+        holding.save()
+        TalentProfileChange.objects.create(
+            talent=talent,
+            actor=actor,
+            source=source,
+            changes={
+                f"category:{holding.category.code}:evidence": [
+                    "replaced" if previous else None,
+                    {
+                        "content_type": checked.content_type,
+                        "size": checked.size,
+                        "sha256": checked.sha256,
+                        "verified": holding.verified,
+                    },
+                ]
+            },
+        )
+    except BaseException:
+        _evidence_storage().delete(stored)
+        raise
+    _evidence_delete_on_commit([previous])
+    return holding
 
 
 # --- Claiming an imported record ---------------------------------------------------------------
@@ -502,6 +612,7 @@ def _claim_complete(claim: ProfileClaim, *, confirmed_by: Any) -> Talent:
         placeholder.shortage_introductions.exclude(
             enterprise_id__in=talent.shortage_introductions.values("enterprise_id")
         ).update(talent=talent)
+        evidence = [name for name in placeholder.holdings.values_list("evidence", flat=True) if name]
         try:
             with transaction.atomic():
                 placeholder.delete()
@@ -511,6 +622,7 @@ def _claim_complete(claim: ProfileClaim, *, confirmed_by: Any) -> Talent:
                 "此账户的人才档案已被其他记录引用，无法自动合并，请联系区人社局工作人员 / this account's profile "
                 "is referenced by other records and cannot be replaced by the claimed record: contact district staff"
             )
+        _evidence_delete_on_commit(evidence)
     talent.user_id = claim.user_id
     talent.save(update_fields=["user", "updated_at"])
     claim.status = ProfileClaim.Status.CONFIRMED

@@ -64,7 +64,15 @@ def test_staff_with_personal_data_right_see_everyone_in_clear(client_for, make_u
     assert first["id_number_masked"] == zhang.id_number[:4] + "*" * 10 + zhang.id_number[-4:]
     assert first["phone_masked"] == "139****5678"
     assert first["categories"] == [
-        {"code": "academician", "name": "两院院士", "year": 2018, "issuing_body": "", "verified": True}
+        {
+            "code": "academician",
+            "name": "两院院士",
+            "year": 2018,
+            "issuing_body": "",
+            "verified": True,
+            "has_evidence": False,
+            "evidence_url": None,
+        }
     ]
     assert first["employer_name"] == "广州甲公司"
     assert first["claimed"] is False

@@ -66,8 +66,24 @@ def test_put_creates_the_profile_with_masked_identifiers_and_history(talent_clie
     assert body["employer"] == employer.pk
     assert body["is_green_card_holder"] is False
     assert body["categories"] == [
-        {"code": "academician", "name": "两院院士", "year": None, "issuing_body": "", "verified": False},
-        {"code": "postdoc", "name": "博士后", "year": 2016, "issuing_body": "全国博管会", "verified": False},
+        {
+            "code": "academician",
+            "name": "两院院士",
+            "year": None,
+            "issuing_body": "",
+            "verified": False,
+            "has_evidence": False,
+            "evidence_url": None,
+        },
+        {
+            "code": "postdoc",
+            "name": "博士后",
+            "year": 2016,
+            "issuing_body": "全国博管会",
+            "verified": False,
+            "has_evidence": False,
+            "evidence_url": None,
+        },
     ]
     talent = Talent.objects.get(user=talent_user)
     assert talent.id_number == ID
@@ -221,7 +237,15 @@ def test_bare_code_keeps_a_verified_holding_verified(talent_client, talent_user)
     kept = talent_client.patch(URL, {"categories": ["postdoc"]}, format="json")
 
     assert kept.json()["categories"] == [
-        {"code": "postdoc", "name": "博士后", "year": 2016, "issuing_body": "", "verified": True}
+        {
+            "code": "postdoc",
+            "name": "博士后",
+            "year": 2016,
+            "issuing_body": "",
+            "verified": True,
+            "has_evidence": False,
+            "evidence_url": None,
+        }
     ]
     assert TalentProfileChange.objects.count() == history_before
 
