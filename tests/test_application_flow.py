@@ -123,6 +123,7 @@ def test_hukou_end_to_end(make_user, client_for, staff):
         "application.resubmitted",
         "application.prechecked",
         "application.accepted_with_missing",
+        "application.supplemented",
         "application.recommended",
         "application.approved",
         "application.completed",

@@ -137,6 +137,17 @@ KINDS: dict[str, dict[str, Text]] = {
             "supplied by {supplement_deadline}, so it has been rejected.\nMaterials not supplied: {missing_materials}",
         ),
     },
+    "application.supplemented": {
+        ZH: Text(
+            "补正材料已收到",
+            "{service}申请（编号 {number}）容缺受理时缺少的材料已全部收到，审核继续进行。",
+        ),
+        EN: Text(
+            "Materials received",
+            "All the materials missing when the {service} application {number} was accepted have been received; "
+            "the review continues.",
+        ),
+    },
     "application.deadline_reminder": {
         ZH: Text(
             "办件即将到期：{number}",

@@ -30,7 +30,10 @@ KIND_BY_ACTION = {
     "withdraw": "application.withdrawn",
     "fulfil": "application.completed",
     "supplement_expired": "application.supplement_overdue_rejected",
+    "supplemented": "application.supplemented",
 }
+# Events the staff member the application is assigned to is told of too: the review can go on.
+ASSIGNEE_TOO = frozenset({"supplemented"})
 
 
 def _material_names(application: Application, codes: list[str]) -> str:
@@ -69,19 +72,29 @@ def notify_application_event(event_id: int) -> None:
     from apps.notifications.services import notify
 
     event = ApplicationEvent.objects.select_related(
-        "application__service", "application__submitted_by", "application__applicant__user"
+        "application__service", "application__submitted_by", "application__applicant__user", "application__assignee"
     ).get(pk=event_id)
     kind = KIND_BY_ACTION.get(event.action)
     if kind is None:
         return
     application = event.application
+    context = _context(application, event)
     for recipient in _applicant_recipients(application):
         notify(
             kind=kind,
             recipient=recipient,
             event_key=f"application-event:{event.pk}",
-            context=_context(application, event),
+            context=context,
             link=f"/api/v1/applications/{application.pk}/",
+        )
+    assignee = application.assignee
+    if event.action in ASSIGNEE_TOO and assignee is not None and assignee.is_active:
+        notify(
+            kind=kind,
+            recipient=assignee,
+            event_key=f"application-event:{event.pk}",
+            context=context,
+            link=f"/admin/workflow/application/{application.pk}/change/",
         )
 
 

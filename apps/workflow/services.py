@@ -168,7 +168,10 @@ def attachment_upload(*, application_id: int, user: Any, material_code: str, upl
         if not application.missing_materials:
             application.supplement_deadline = None
             update.append("supplement_deadline")
-            _event(application, "supplemented", application.status, application.status, actor=user)
+            supplemented = _event(application, "supplemented", application.status, application.status, actor=user)
+            from . import notifying
+
+            transaction.on_commit(lambda: notifying.notify_application_event(supplemented.pk), robust=True)
         application.save(update_fields=update)
     return attachment
 

@@ -18,6 +18,7 @@ REQUIRED_KINDS = [
     "application.withdrawn",
     "application.completed",
     "application.supplement_overdue_rejected",
+    "application.supplemented",
     "application.deadline_reminder",
     "application.overdue_escalation",
     "green_card.expiring",

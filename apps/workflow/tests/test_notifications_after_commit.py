@@ -155,6 +155,7 @@ def test_each_event_notifies_the_talent_and_the_submitting_hr_exactly_once(staff
         "resubmit",
         "precheck",
         "accept_with_missing",
+        "supplemented",
         "recommend",
         "approve",
         "fulfil",
@@ -182,7 +183,7 @@ def test_a_talent_who_applied_themselves_is_told_once_and_nobody_else(staff):
     _flow(staff, owner, application.pk)
     assert set(Notification.objects.values_list("recipient", flat=True)) == {owner.pk}
     keys = list(Notification.objects.values_list("event_key", "kind"))
-    assert len(keys) == len(set(keys)) == 9
+    assert len(keys) == len(set(keys)) == 10
 
 
 def test_replaying_an_event_does_not_notify_twice(staff):

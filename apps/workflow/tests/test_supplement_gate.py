@@ -1,5 +1,6 @@
 """容缺受理: the review may start with materials missing, but no recommendation or approval is given
-until they are all in; a decision clears the supplement deadline."""
+until they are all in; when they are, the applicant and the assignee are told; a decision clears the
+supplement deadline."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from django.contrib.messages import get_messages
 from django.test import Client
 
 from apps.accounts import roles
-from apps.workflow.models import Application
+from apps.notifications import kinds
+from apps.notifications.models import Notification
+from apps.workflow import services
+from apps.workflow.models import Application, ApplicationEvent
 from apps.workflow.states import Status
 
 from . import factories as f
@@ -118,3 +122,58 @@ def test_a_decision_clears_the_supplement_deadline(staff, action, body):
     assert response.status_code == 200, response.json()
     assert response.json()["supplement_deadline"] is None
     assert Application.objects.get(pk=application.pk).supplement_deadline is None
+
+
+def test_the_applicant_and_the_assignee_are_told_the_materials_arrived(staff, django_capture_on_commit_callbacks):
+    # given an application accepted with the ID missing, assigned to the reviewer
+    owner = f.talent_user()
+    application = accepted_with_missing(owner, staff, ["id_card"])
+    services.applications_assign(
+        application_ids=[application.pk], assignee=staff[roles.REVIEWER], actor=staff[roles.DISTRICT_ADMIN]
+    )
+
+    # when the talent uploads it
+    with django_capture_on_commit_callbacks(execute=True):
+        assert f.upload(f.client_for(owner), application.pk, "id_card", f.pdf_bytes()).status_code == 201
+
+    # then both are told, once, in Chinese (the default language)
+    event = ApplicationEvent.objects.get(application=application, action="supplemented")
+    notices = Notification.objects.filter(kind="application.supplemented").order_by("id")
+    assert [(n.recipient, n.event_key, n.title, n.link) for n in notices] == [
+        (owner, f"application-event:{event.pk}", "补正材料已收到", f"/api/v1/applications/{application.pk}/"),
+        (
+            staff[roles.REVIEWER],
+            f"application-event:{event.pk}",
+            "补正材料已收到",
+            f"/admin/workflow/application/{application.pk}/change/",
+        ),
+    ]
+    assert notices[0].body == (
+        f"流程测试事项申请（编号 {application.number}）容缺受理时缺少的材料已全部收到，审核继续进行。"
+    )
+
+
+def test_without_an_assignee_only_the_applicant_is_told(staff, django_capture_on_commit_callbacks):
+    owner = f.talent_user()
+    application = accepted_with_missing(owner, staff, ["id_card", "photo"])
+    client = f.client_for(owner)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert f.upload(client, application.pk, "id_card", f.pdf_bytes()).status_code == 201
+    assert Notification.objects.filter(kind="application.supplemented").count() == 0  # the photo is still due
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert f.upload(client, application.pk, "photo", f.png_bytes(), "p.png").status_code == 201
+    assert list(Notification.objects.filter(kind="application.supplemented").values_list("recipient", flat=True)) == [
+        owner.pk
+    ]
+
+
+def test_materials_received_reads_in_english():
+    assert kinds.render(
+        "application.supplemented", "en", {"service": "talent green card", "number": "HZ2026-000007"}
+    ) == (
+        "Materials received",
+        "All the materials missing when the talent green card application HZ2026-000007 was accepted have been "
+        "received; the review continues.",
+    )
