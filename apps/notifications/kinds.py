@@ -122,8 +122,16 @@ KINDS: dict[str, dict[str, Text]] = {
         EN: Text("Application withdrawn", "Your {service} application ({number}) has been withdrawn.\nNote: {note}"),
     },
     "application.completed": {
-        ZH: Text("申请已办结", "您的{service}申请（编号 {number}）已办结。\n备注：{note}"),
-        EN: Text("Application completed", "Your {service} application ({number}) has been completed.\nNote: {note}"),
+        ZH: Text(
+            "申请已办结",
+            "您的{service}申请（编号 {number}）已办结。\n证件编号：{card_number}\n证件类别：{card_class}类\n"
+            "有效期至：{expires_on}\n备注：{note}",
+        ),
+        EN: Text(
+            "Application completed",
+            "Your {service} application ({number}) has been completed.\nCard number: {card_number}\n"
+            "Card class: {card_class}\nValid until: {expires_on}\nNote: {note}",
+        ),
     },
     "application.supplement_overdue_rejected": {
         ZH: Text(

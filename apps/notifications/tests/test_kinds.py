@@ -92,6 +92,39 @@ def test_optional_lines_without_values_are_left_out_but_the_first_line_stays():
     assert body == "您的申请（编号 ）已获批准。"
 
 
+def test_the_completed_notice_carries_the_card_issued():
+    context = {
+        "service": "人才绿卡",
+        "number": "HZ2026-000042",
+        "card_number": "HZGC-A2026000042",
+        "card_class": "A",
+        "expires_on": "2031-03-02",
+    }
+
+    assert kinds.render("application.completed", "zh-hans", context) == (
+        "申请已办结",
+        "您的人才绿卡申请（编号 HZ2026-000042）已办结。\n证件编号：HZGC-A2026000042\n证件类别：A类\n"
+        "有效期至：2031-03-02",
+    )
+    assert kinds.render("application.completed", "en", context | {"service": "talent green card"}) == (
+        "Application completed",
+        "Your talent green card application (HZ2026-000042) has been completed.\nCard number: HZGC-A2026000042\n"
+        "Card class: A\nValid until: 2031-03-02",
+    )
+
+
+def test_the_completed_notice_leaves_out_what_the_service_did_not_issue():
+    # household registration: a card number, no class, no expiry
+    context = {"service": "人才入户", "number": "HZ2026-000043", "card_number": "RH202600000043", "note": "请携带原件"}
+
+    assert kinds.render("application.completed", "zh-hans", context)[1] == (
+        "您的人才入户申请（编号 HZ2026-000043）已办结。\n证件编号：RH202600000043\n备注：请携带原件"
+    )
+    assert kinds.render("application.completed", "en", {"service": "a subsidy", "number": "HZ2026-000044"})[1] == (
+        "Your a subsidy application (HZ2026-000044) has been completed."
+    )
+
+
 def test_dates_and_aware_datetimes_render_in_shanghai_time():
     _, body = kinds.render(
         "profile.claim_code", "zh-hans", {"code": "654321", "expires_at": FULL_CONTEXT["expires_at"]}

@@ -102,6 +102,22 @@ def test_an_academician_gets_an_a_card_for_five_years(hr, staff, make_talent):
     assert talent.is_green_card_holder is True
 
 
+def test_the_talent_is_told_the_card_number_class_and_expiry(
+    hr, staff, make_talent, django_capture_on_commit_callbacks
+):
+    talent = make_talent("academician")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        app = run(apply(hr, talent), staff)
+
+    card = GreenCard.objects.get(application=app)
+    notice = Notification.objects.get(recipient=talent.user, kind="application.completed")
+    assert notice.body == (
+        f"您的{app.service.name}申请（编号 {app.number}）已办结。\n证件编号：{card.number}\n证件类别：A类\n"
+        f"有效期至：{card.expires_on.isoformat()}"
+    )
+
+
 def test_a_shortage_talent_gets_a_b_card_for_one_year(hr, staff, make_talent):
     talent = make_talent("shortage")
 
