@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from apps.talents.models import Talent
 from apps.talents.services import talent_update
+from apps.workflow.services import applications_priority_set
 
 from .models import GreenCard
 
@@ -69,6 +70,8 @@ def _clear_holder(talent_id: int, today: dt.date) -> bool:
         if talent is None or _valid_cards(today).filter(talent_id=talent_id).exists():
             return False
         talent_update(talent=talent, actor=None, source="system", is_green_card_holder=False)
+        # No longer a holder: their open applications lose the place at the front of the queues.
+        applications_priority_set(talent_id=talent_id, priority=0)
     return True
 
 

@@ -13,6 +13,7 @@ from apps.enterprises.selectors import enterprise_is_key
 from apps.enterprises.services import quota_consume
 from apps.talents.services import talent_update
 from apps.workflow.engine import ServiceSteps
+from apps.workflow.services import applications_priority_set
 
 from .models import GreenCard, RegistrationCard
 
@@ -119,6 +120,8 @@ class GreenCardSteps(ServiceSteps):
         # read could race the expiry scan clearing the flag. It records history only on a change.
         talent_update(talent=application.applicant, actor=actor, source="system", is_green_card_holder=True)
         application.applicant.is_green_card_holder = True
+        # The priority was fixed when those were submitted: the new holder goes first from now on.
+        applications_priority_set(talent_id=application.applicant_id, priority=1, exclude_id=application.pk)
         application.result = {
             **application.result,
             "card_number": card.number,

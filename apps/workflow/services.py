@@ -524,6 +524,16 @@ def applications_assign(*, application_ids: list[int], assignee: Any, actor: Any
     return count
 
 
+def applications_priority_set(*, talent_id: int, priority: int, exclude_id: int | None = None) -> int:
+    """Green-card holders go first in every staff queue: when a talent's holder flag changes, so does
+    the priority of their open applications (drafts take it at submit). A plain UPDATE: it waits for
+    the row lock of an action in progress, so no action saves a stale priority over it."""
+    applications = Application.objects.filter(applicant_id=talent_id, status__in=OPEN).exclude(priority=priority)
+    if exclude_id is not None:
+        applications = applications.exclude(pk=exclude_id)
+    return applications.update(priority=priority, updated_at=timezone.now())
+
+
 def deadline_notice_claim(*, application: Application, kind: str, deadline) -> bool:
     """Claim the right to send one notice; False when it was sent already (idempotent beat jobs)."""
     try:

@@ -241,3 +241,44 @@ def test_the_task_runs_the_scan_and_beat_runs_it_daily(b_card):
     entry = settings.CELERY_BEAT_SCHEDULE["residency-green-card-expiry"]
     assert entry["task"] == tasks.green_card_expiry_scan.name == "residency.green_card_expiry_scan"
     assert entry["schedule"].hour == {8} and entry["schedule"].minute == {0}
+
+
+def submitted(talent: Talent, service_code: str = "hukou") -> Application:
+    """The talent's own application, submitted and waiting for intake."""
+    app = services.application_create(user=talent.user, service_code=service_code)
+    services.application_act(application_id=app.pk, action="submit", actor=talent.user)
+    services.application_precheck(application_id=app.pk)
+    return Application.objects.get(pk=app.pk)
+
+
+def test_a_new_card_puts_the_holders_other_open_applications_first(hr, staff, make_talent):
+    # given a talent (no card yet) with an open household registration application and a draft
+    talent = make_talent("academician")
+    hukou = submitted(talent)
+    draft = services.application_create(user=talent.user, service_code="subsidy")
+    assert (hukou.status, hukou.priority, draft.priority) == ("pre_review", 0, 0)
+
+    # when a green card is issued to them
+    card_app = run(apply(hr, talent), staff)
+
+    # then the open application goes first; the draft takes its priority when submitted
+    assert Application.objects.get(pk=hukou.pk).priority == 1
+    assert Application.objects.get(pk=draft.pk).priority == 0
+    assert card_app.priority == 0  # submitted before the card: finished, left as it was
+
+
+def test_an_expired_card_puts_the_open_applications_back_in_line(b_card, staff):
+    # given a holder with an open application and a rejected one, both submitted while the card was valid
+    talent = b_card.talent
+    hukou = submitted(talent)
+    rejected = services.application_act(
+        application_id=submitted(talent, "subsidy").pk, action="reject", actor=staff["clerk"], inputs={"reason": "x"}
+    )
+    assert (hukou.priority, rejected.priority) == (1, 1)
+
+    # when the scan finds every card lapsed
+    assert green_card_expiry_scan(today=b_card.expires_on)["holders_cleared"] == 1
+
+    # then the open application loses its priority; the finished one is left as it was
+    assert Application.objects.get(pk=hukou.pk).priority == 0
+    assert Application.objects.get(pk=rejected.pk).priority == 1
