@@ -292,6 +292,10 @@ def _apply_effects(application: Application, transition: engine.Transition, acto
         application.priority = 1 if application.applicant.is_green_card_holder else 0
         if application.enterprise_id is None:
             application.enterprise_id = application.applicant.employer_id
+        if action == "resubmit":
+            # What the return asked for is answered now (the return's event and the one-time notice
+            # keep it); left here it would read as still missing at the next intake.
+            application.missing_materials, application.problems = [], []
     elif action in ("accept", "accept_with_missing"):
         if application.accepted_at is None:
             application.accepted_at = now
