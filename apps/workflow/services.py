@@ -58,6 +58,13 @@ def application_create(
             )
         if talent_id is not None and talent_id != talent.pk:
             raise ValidationFailed({"talent": ["a talent applies only for themselves"]})
+    elif user.has_role(roles.ENTERPRISE_HR):
+        # The role may create applications; the request lacks the talent it is for.
+        if ServiceDefinition.ApplicantKind.ENTERPRISE_HR not in service.applicant_kinds:
+            raise NotPermitted("enterprise HR may not apply for this service on a talent's behalf")
+        raise ValidationFailed(
+            {"talent": ["企业人事须指明为本企业哪位人才申请 / HR applies for a talent of its enterprise: give talent"]}
+        )
     else:
         raise NotPermitted("only talents and enterprise HR create applications")
     steps = engine.steps_for(service.code)

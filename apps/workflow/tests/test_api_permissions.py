@@ -180,6 +180,42 @@ def test_hr_for_a_talent_not_of_its_enterprise_is_400_naming_talent(staff, targe
     assert Application.objects.count() == 0
 
 
+def test_hr_without_a_talent_is_400_naming_talent(staff):
+    # given an HR user of an enterprise with an employee
+    company = f.enterprise()
+    hr = f.hr_user(company)
+    f.talent_user(employer=company)
+
+    # when it creates an application without saying for whom
+    response = f.client_for(hr).post("/api/v1/applications/", {"service": f.SERVICE}, format="json")
+
+    # then the missing field is named, and nothing is created
+    assert response.status_code == 400
+    assert response.json() == {
+        "talent": ["企业人事须指明为本企业哪位人才申请 / HR applies for a talent of its enterprise: give talent"]
+    }
+    assert Application.objects.count() == 0
+
+
+def test_hr_without_a_talent_for_a_service_talents_apply_for_themselves_is_403(staff):
+    ServiceDefinition.objects.filter(code=f.SERVICE).update(applicant_kinds=["talent"])
+    hr = f.hr_user(f.enterprise())
+
+    response = f.client_for(hr).post("/api/v1/applications/", {"service": f.SERVICE}, format="json")
+
+    assert response.status_code == 403
+    assert response.json() == {"detail": "enterprise HR may not apply for this service on a talent's behalf"}
+    assert Application.objects.count() == 0
+
+
+def test_a_staff_member_may_not_create_applications(staff):
+    response = f.client_for(staff[roles.REVIEWER]).post("/api/v1/applications/", {"service": f.SERVICE}, format="json")
+
+    assert response.status_code == 403
+    assert response.json() == {"detail": "only talents and enterprise HR create applications"}
+    assert Application.objects.count() == 0
+
+
 def test_hr_may_not_apply_for_a_service_talents_apply_for_themselves(staff):
     ServiceDefinition.objects.filter(code=f.SERVICE).update(applicant_kinds=["talent"])
     company = f.enterprise()
