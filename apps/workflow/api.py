@@ -52,7 +52,6 @@ class ServiceViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ServiceSerializer
     permission_classes = [permissions.AllowAny]
     lookup_field = "code"
-    pagination_class = None
 
     def get_queryset(self):
         return selectors.services_catalog()
