@@ -29,7 +29,7 @@ class DomainError(Exception):
 
     def as_data(self) -> dict[str, Any]:
         if isinstance(self.detail, dict):
-            return {k: v if isinstance(v, list) else [v] for k, v in self.detail.items()}
+            return {k: _messages(v) for k, v in self.detail.items()}
         if self.field:
             return {self.field: [str(self.detail)]}
         return {"detail": str(self.detail)}
@@ -62,6 +62,41 @@ class Conflict(DomainError):
     default_detail = "conflict with the current state"
 
 
+def _messages(value: Any, prefix: str = "") -> list[str]:
+    """Nested errors (a list item's, a nested object's) as flat messages: ``item 1: ...``, ``key: ...``.
+    DRF keys a list's errors by index (int); a dict's by its key (str)."""
+    if isinstance(value, dict):
+        found: list[str] = []
+        for key, sub in value.items():
+            if isinstance(key, int):
+                label = f"item {key + 1}: "
+            elif key == api_settings.NON_FIELD_ERRORS_KEY:
+                label = ""
+            else:
+                label = f"{key}: "
+            found += _messages(sub, prefix + label)
+        return found
+    if isinstance(value, list | tuple):
+        found = []
+        for index, sub in enumerate(value):
+            if isinstance(sub, dict | list | tuple):
+                # A list serializer's errors: one entry per item, empty for the items that were fine.
+                found += _messages(sub, f"{prefix}item {index + 1}: ")
+            else:
+                found.append(f"{prefix}{sub}")
+        return found
+    return [f"{prefix}{value}"]
+
+
+def _flat(data: Any) -> Any:
+    """Every field maps to a list of strings, as the contract's 400 shape says; ``detail`` stays a string."""
+    if not isinstance(data, dict):
+        return data
+    return {
+        key: value if key == "detail" and isinstance(value, str) else _messages(value) for key, value in data.items()
+    }
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         return Response(exc.as_data(), status=exc.status_code)
@@ -85,5 +120,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         if isinstance(data, dict) and list(data) == [api_settings.NON_FIELD_ERRORS_KEY]:
             data = data[api_settings.NON_FIELD_ERRORS_KEY]
         if isinstance(data, list):
-            response.data = {"detail": " ".join(str(x) for x in data)}
+            response.data = {"detail": " ".join(_messages(data))}
+        else:
+            response.data = _flat(data)
     return response
