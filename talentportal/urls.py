@@ -11,6 +11,9 @@ admin.site.site_header = "海珠区人才服务平台 · 管理后台"
 admin.site.site_title = "海珠人才服务"
 admin.site.index_title = "区人社局工作台 District staff"
 
+# Unmatched paths under /api/ answer JSON like every other API error.
+handler404 = "apps.core.views.not_found"
+
 api_v1: list = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
