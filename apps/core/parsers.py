@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rest_framework import parsers
@@ -12,7 +13,7 @@ class JSONParser(parsers.JSONParser):
     """DRF's JSON parser, but a body nested deeper than Python's recursion limit (``"[" * 100000``)
     raises RecursionError inside ``json.load``: answer 400 like any other unreadable body."""
 
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> Any:
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
         try:
             return super().parse(stream, media_type=media_type, parser_context=parser_context)
         except RecursionError:
