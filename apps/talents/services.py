@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 import secrets
@@ -9,7 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import filetype
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -25,6 +23,7 @@ from apps.core.identifiers import (
     resident_id_mask,
     resident_id_parse,
 )
+from apps.core.uploads import EXTENSION_BY_MIME, CheckedUpload, upload_check
 
 from .models import (
     ExportLog,
@@ -370,33 +369,17 @@ def holding_remove(*, talent: Talent, category_code: str, actor: Any = None, sou
 
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 # What the evidence may be, judged by the file's content (never by its name or declared type).
-EVIDENCE_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+EVIDENCE_TYPES = EXTENSION_BY_MIME
 
 
-@dataclass(frozen=True, slots=True)
-class EvidenceFile:
-    content_type: str
-    size: int
-    sha256: str
-
-
-def evidence_check(upload: Any) -> EvidenceFile:
+def evidence_check(upload: Any) -> CheckedUpload:
     """A PDF, JPEG or PNG by content, at most 10 MB; else ValidationFailed naming ``file``."""
-    if upload is None:
-        raise ValidationFailed({"file": ["必填 / a file is required"]})
-    if upload.size > EVIDENCE_MAX_BYTES:
-        raise ValidationFailed({"file": ["文件过大 / the file exceeds 10 MB"]})
-    upload.seek(0)
-    head = upload.read(2048)
-    upload.seek(0)
-    kind = filetype.guess(head) if head else None
-    if kind is None or kind.mime not in EVIDENCE_TYPES:
-        raise ValidationFailed({"file": ["文件类型不符 / the file's content is not a PDF, JPEG or PNG"]})
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    return EvidenceFile(content_type=kind.mime, size=upload.size, sha256=digest.hexdigest())
+    return upload_check(
+        upload,
+        accepted_types=("pdf", "jpeg", "png"),
+        max_mb=EVIDENCE_MAX_BYTES // (1024 * 1024),
+        type_error="文件类型不符 / the file's content is not a PDF, JPEG or PNG",
+    )
 
 
 def _evidence_storage() -> Any:

@@ -15,10 +15,11 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts import roles
 from apps.core.exceptions import DomainError
+from apps.core.uploads import MIME_BY_TYPE
 
 from . import engine
 from .models import Application, MaterialRequirement, ServiceDefinition
-from .services import MAX_SUPPLEMENT_DAYS, MIME_BY_TYPE
+from .services import MAX_SUPPLEMENT_DAYS
 
 DEFAULT_SUPPLEMENT_DAYS = 5
 

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import re
 from typing import Any
 
-import filetype
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.accounts import roles
 from apps.core.exceptions import Conflict, NotFound, NotPermitted, ValidationFailed
 from apps.core.identifiers import resident_id_is_valid
+from apps.core.uploads import upload_check
 from apps.core.workdays import add_working_days, working_days_between
 from apps.enterprises.selectors import enterprise_for_user
 from apps.talents.models import Talent
@@ -26,7 +25,6 @@ from .states import CLOCK_RUNNING, OPEN, TERMINAL, Status
 logger = logging.getLogger(__name__)
 
 MAX_SUPPLEMENT_DAYS = 60
-MIME_BY_TYPE = {"pdf": "application/pdf", "jpeg": "image/jpeg", "jpg": "image/jpeg", "png": "image/png"}
 PROFILE_REQUIRED_FIELDS = ("name", "id_number", "phone")
 
 
@@ -126,27 +124,13 @@ def attachment_upload(*, application_id: int, user: Any, material_code: str, upl
     if supplementing and application.supplement_deadline and application.supplement_deadline < timezone.localdate():
         # Past the deadline the application is due for rejection; the nightly scan may just not have run.
         raise Conflict(f"补正期限{application.supplement_deadline}已过 / the supplement deadline has passed")
-    if upload is None:
-        raise ValidationFailed({"file": ["必填 / a file is required"]})
-    max_bytes = requirement.max_size_mb * 1024 * 1024
-    if upload.size > max_bytes:
-        raise ValidationFailed({"file": [f"文件过大 / the file exceeds {requirement.max_size_mb} MB"]})
-    head = upload.read(2048)
-    upload.seek(0)
-    kind = filetype.guess(head)
-    accepted = {MIME_BY_TYPE[t] for t in (requirement.accepted_types or ["pdf", "jpeg", "png"]) if t in MIME_BY_TYPE}
-    if kind is None or kind.mime not in accepted:
-        raise ValidationFailed(
-            {
-                "file": [
-                    f"文件类型不符 / the file's content is not one of: {', '.join(sorted(requirement.accepted_types))}"
-                ]
-            }
-        )
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
+    accepted_types = requirement.accepted_types or ["pdf", "jpeg", "png"]
+    checked = upload_check(
+        upload,
+        accepted_types=accepted_types,
+        max_mb=requirement.max_size_mb,
+        type_error=f"文件类型不符 / the file's content is not one of: {', '.join(sorted(accepted_types))}",
+    )
     last = application.attachments.filter(material_code=material_code).order_by("-version").first()
     original = _SAFE_NAME.sub("_", str(getattr(upload, "name", "") or ""))[-100:]
     attachment = Attachment(
@@ -154,9 +138,9 @@ def attachment_upload(*, application_id: int, user: Any, material_code: str, upl
         material_code=material_code,
         version=(last.version + 1) if last else 1,
         original_name=original,
-        content_type=kind.mime,
-        size=upload.size,
-        sha256=digest.hexdigest(),
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
         uploaded_by=user,
     )
     attachment.file.save("upload", upload, save=False)
