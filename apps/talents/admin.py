@@ -107,17 +107,7 @@ class TalentAdminForm(forms.ModelForm):
     class Meta:
         model = Talent
         # The admin narrows these to the fieldsets (without id_number/phone for staff who may not see them).
-        fields = (
-            "name",
-            "id_number",
-            "phone",
-            "email",
-            "education",
-            "degree",
-            "field",
-            "employer",
-            "is_green_card_holder",
-        )
+        fields = PROFILE_FIELDS
         widgets = {
             "id_number": forms.TextInput(attrs={"autocomplete": "off", "size": 24}),
             "phone": forms.TextInput(attrs={"autocomplete": "off", "size": 16}),

@@ -307,6 +307,16 @@ def talent_categories_set(*, talent: Talent, items: list[Any], actor: Any = None
     return talent
 
 
+def _holding_mark_verified(holding: TalentCategoryHolding, verified: bool, actor: Any) -> bool:
+    """Set or clear the verification stamp (flag, who, when) together; True when it changed."""
+    if holding.verified == verified:
+        return False
+    holding.verified = verified
+    holding.verified_by = actor if verified else None
+    holding.verified_at = timezone.now() if verified else None
+    return True
+
+
 @transaction.atomic
 def holding_set(
     *,
@@ -330,12 +340,9 @@ def holding_set(
         holding.year, holding.issuing_body = year, issuing_body
         # A self-declared change needs verifying again.
         if verified is None:
-            holding.verified = False
+            _holding_mark_verified(holding, False, None)
         changed = True
-    if verified is not None and holding.verified != verified:
-        holding.verified = verified
-        holding.verified_by = actor if verified else None
-        holding.verified_at = timezone.now() if verified else None
+    if verified is not None and _holding_mark_verified(holding, verified, actor):
         changed = True
     if changed:
         holding.save()
@@ -424,12 +431,9 @@ def holding_evidence_upload(
     stored = holding.evidence.name
     try:
         if verified is not None:
-            if holding.verified != verified:
-                holding.verified = verified
-                holding.verified_by = actor if verified else None
-                holding.verified_at = timezone.now() if verified else None
-        elif previous and holding.verified:
-            holding.verified, holding.verified_by, holding.verified_at = False, None, None
+            _holding_mark_verified(holding, verified, actor)
+        elif previous:
+            _holding_mark_verified(holding, False, None)
         holding.save()
         TalentProfileChange.objects.create(
             talent=talent,

@@ -775,18 +775,7 @@ class ServiceDefinitionAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "time_limit_days", "applicant_kinds_display", "material_count", "active")
     list_filter = ("active",)
     search_fields = ("code", "name", "name_en")
-    fields = (
-        "code",
-        "name",
-        "name_en",
-        "description",
-        "time_limit_days",
-        "applicant_kinds",
-        "eligible_categories",
-        "config",
-        "active",
-        "sort_order",
-    )
+    fields = ServiceDefinitionForm.Meta.fields
     filter_horizontal = ("eligible_categories",)
     inlines = [MaterialRequirementInline]
 
