@@ -5,6 +5,7 @@ creates a fresh ``test_<name>`` PostgreSQL database. Celery stays eager here so 
 the task code inline; tests marked ``celery_worker`` start a real worker on the Redis broker.
 """
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -22,3 +23,8 @@ _tmp = Path(tempfile.mkdtemp(prefix="talentportal-test-"))
 MEDIA_ROOT = _tmp / "media"
 PRIVATE_MEDIA_ROOT = _tmp / "private"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Each pytest-xdist process gets its own queue on the shared Redis, so a real worker started by one
+# test process never takes (or purges) the tasks another one sent.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    CELERY_TASK_DEFAULT_QUEUE = f"default-{os.environ['PYTEST_XDIST_WORKER']}"
