@@ -5,7 +5,7 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 RUN SECRET_KEY=build ALLOWED_HOSTS=build DATABASE_URL=sqlite:////tmp/build.sqlite3 REDIS_URL=redis://build:6379/0 \
-    FIELD_ENCRYPTION_KEYS=ZGV2LW9ubHkta2V5LWRvLW5vdC11c2UtaW4tcHJvZCE= PII_HASH_KEY=build \
+    FIELD_ENCRYPTION_KEYS=ZGV2LW9ubHkta2V5LWRvLW5vdC11c2UtaW4tcHJvZCE= PII_HASH_KEY=build PORTAL_BASE_URL=https://build \
     python manage.py collectstatic --noinput
 RUN useradd --create-home portal && mkdir -p /app/var && chown -R portal /app/var
 USER portal

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
@@ -18,6 +19,8 @@ class User(AbstractUser):
     email = models.EmailField(_("电子邮箱"), unique=True, null=True, blank=True)  # type: ignore[assignment]
     phone = EncryptedTextField(_("手机号码"), blank=True, default="", hash_field="phone_hash")
     phone_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    # The language the person last chose: pages after login, e-mail and SMS speak it ("" = the default).
+    language = models.CharField(_("语言"), max_length=10, blank=True, default="", choices=settings.LANGUAGES)
 
     class Meta:
         verbose_name = _("用户")

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from apps.core.crypto import pii_hash
 from apps.core.exceptions import ValidationFailed
@@ -30,25 +32,25 @@ def _clean_identity(*, username: str, email: str | None, phone: str | None) -> t
     errors: dict[str, list[str]] = {}
     username = (username or "").strip()
     if not username:
-        errors["username"] = ["必填 / this field is required"]
+        errors["username"] = [gettext("必填")]
     elif len(username) > 150 or not all(c.isalnum() or c in "@.+-_" for c in username):
-        errors["username"] = ["用户名只能包含字母、数字和 @.+-_ / letters, digits and @.+-_ only"]
+        errors["username"] = [gettext("用户名只能包含字母、数字和 @.+-_")]
     elif "@" in username:
-        errors["username"] = ["用户名不能包含@ / a username may not contain @"]
+        errors["username"] = [gettext("用户名不能包含@")]
     elif _is_phone(username):
         # Log-in looks a username up before a phone: such a username would hide the phone's owner.
-        errors["username"] = ["用户名不能是手机号码 / a username may not be a phone number"]
+        errors["username"] = [gettext("用户名不能是手机号码")]
     elif User.objects.filter(username__iexact=username).exists():
-        errors["username"] = ["该用户名已被使用 / this username is taken"]
+        errors["username"] = [gettext("该用户名已被使用")]
     email = (email or "").strip().lower() or None
     if email:
         try:
             validate_email(email)
         except DjangoValidationError:
-            errors["email"] = ["电子邮箱格式不正确 / enter a valid e-mail address"]
+            errors["email"] = [gettext("电子邮箱格式不正确")]
         else:
             if User.objects.filter(email__iexact=email).exists():
-                errors["email"] = ["该邮箱已注册 / this e-mail is already registered"]
+                errors["email"] = [gettext("该邮箱已注册")]
     if phone:
         try:
             phone = phone_validate(phone)
@@ -56,11 +58,11 @@ def _clean_identity(*, username: str, email: str | None, phone: str | None) -> t
             errors["phone"] = [str(exc)]
         else:
             if User.objects.filter(phone_hash=pii_hash(phone)).exists():
-                errors["phone"] = ["该手机号已注册 / this phone number is already registered"]
+                errors["phone"] = [gettext("该手机号已注册")]
     else:
         phone = None
     if not email and not phone and "email" not in errors and "phone" not in errors:
-        errors["email"] = ["请填写电子邮箱或手机号码 / give an e-mail address or a phone number"]
+        errors["email"] = [gettext("请填写电子邮箱或手机号码")]
     if errors:
         raise ValidationFailed(errors)
     return username, email, phone
@@ -104,11 +106,29 @@ def user_create(
             user.save()
     except IntegrityError:
         # A concurrent registration took the username, e-mail or phone between check and insert.
-        raise ValidationFailed({"username": ["该账户已存在 / this account already exists"]}) from None
+        raise ValidationFailed({"username": [gettext("该账户已存在")]}) from None
     user.groups.set(Group.objects.filter(name__in=role_names))
     return user
 
 
-def user_register(*, username: str, password: str, email: str | None = None, phone: str | None = None):
-    """Self-registration: always a talent account."""
-    return user_create(username=username, password=password, email=email, phone=phone, role_names=[roles.TALENT])
+def user_register(
+    *, username: str, password: str, email: str | None = None, phone: str | None = None, language: str = ""
+):
+    """Self-registration: always a talent account. ``language`` (the one the person registered in,
+    when the portal speaks it) is remembered for their pages, e-mail and SMS."""
+    user = user_create(username=username, password=password, email=email, phone=phone, role_names=[roles.TALENT])
+    if language in dict(settings.LANGUAGES):
+        user_language_set(user=user, language=language)
+    return user
+
+
+@transaction.atomic
+def user_language_set(*, user, language: str):
+    """Remember the language ``user`` chose for pages, e-mail and SMS ("" forgets it: the default)."""
+    language = (language or "").strip()
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationFailed({"language": [gettext("不支持该语言")]})
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return user

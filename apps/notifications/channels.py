@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.core.mail import send_mail
 
+from apps.core.links import absolute
 from apps.core.sms import send_sms
 
 from . import kinds
@@ -40,16 +40,11 @@ def address(channel: str, user: Any, sms_to: str = "") -> str:
     return (sms_to or "").strip() or sms_number(user)
 
 
-def _absolute(link: str) -> str:
-    # A bare path in an e-mail is useless; PORTAL_BASE_URL (e.g. https://talent.haizhu.gov.cn) makes it a URL.
-    return getattr(settings, "PORTAL_BASE_URL", "").rstrip("/") + link
-
-
 def email_text(notification: Notification) -> str:
     language = kinds.language_for(notification.language)
     parts = [notification.body]
     if notification.link:
-        parts.append(f"{kinds.EMAIL_LINK_LABEL[language]}: {_absolute(notification.link)}")
+        parts.append(f"{kinds.EMAIL_LINK_LABEL[language]}: {absolute(notification.link)}")
     parts.append(kinds.EMAIL_FOOTER[language])
     return "\n\n".join(part for part in parts if part)
 
@@ -59,7 +54,11 @@ def sms_text(notification: Notification) -> str:
     separator = "：" if language == kinds.ZH else ": "
     text = f"{kinds.SMS_SIGNATURE[language]}{notification.title}"
     body = notification.body.replace("\n", " ")
-    return f"{text}{separator}{body}" if body else text
+    text = f"{text}{separator}{body}" if body else text
+    if notification.link:
+        # The page to open, as a full address: a text message is read on the phone that has the portal.
+        text = f"{text} {absolute(notification.link)}"
+    return text
 
 
 def deliver_email(notification: Notification, to: str) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import partial
 from typing import Any
 
@@ -29,6 +31,20 @@ REDELIVER_BATCH = 1000
 _STATUS_FIELD = {channel_adapters.EMAIL: "email_status", channel_adapters.SMS: "sms_status"}
 _SENT_AT_FIELD = {channel_adapters.EMAIL: "email_sent_at", channel_adapters.SMS: "sms_sent_at"}
 _ERROR_FIELD = {channel_adapters.EMAIL: "email_error", channel_adapters.SMS: "sms_error"}
+
+_deliveries_suppressed: ContextVar[bool] = ContextVar("notifications_deliveries_suppressed", default=False)
+
+
+@contextmanager
+def deliveries_suppressed() -> Iterator[None]:
+    """Inside this block ``notify`` records the in-app notification but sends nothing outside the
+    portal: e-mail and SMS are marked ``skipped``. For loading demo or past data (``seed_demo``),
+    whose events are news to nobody."""
+    token = _deliveries_suppressed.set(True)
+    try:
+        yield
+    finally:
+        _deliveries_suppressed.reset(token)
 
 
 def _clean(
@@ -78,24 +94,29 @@ def notify(
 ) -> Notification:
     """Tell ``recipient`` about one business event, at most once.
 
-    Writes the in-app record (title and body rendered now, in ``language``, default
-    ``settings.LANGUAGE_CODE``) and, after the surrounding transaction commits, enqueues one delivery
-    task per external channel that can reach the recipient. The same (recipient, event_key, kind)
-    again returns the existing record and sends nothing, so callers may replay events freely; a
-    rolled-back transaction leaves no record and sends nothing. A channel left out of ``channels``, or
+    Writes the in-app record (title and body rendered now, in ``language``; by default the recipient's
+    own ``language`` if they chose one, else ``settings.LANGUAGE_CODE``) and, after the surrounding
+    transaction commits, enqueues one delivery task per external channel that can reach the recipient.
+    The same (recipient, event_key, kind) again returns the existing record and sends nothing, so
+    callers may replay events freely; a rolled-back transaction leaves no record and sends nothing. A channel left out of ``channels``, or
     one the recipient has no address for (no e-mail, no phone), is marked ``skipped``; without
     ``"inapp"`` the record keeps the delivery state but is not listed to the recipient. ``sms_to``
     texts that number instead of the recipient's phone (a claim code goes to the phone on the
     imported record, not to the claimant); confidential kinds (``kinds.CONFIDENTIAL``) go by SMS only.
+    Inside ``deliveries_suppressed()`` both external channels are ``skipped``.
     """
     kind, event_key, link, wanted, sms_to = _clean(
         kind=kind, recipient=recipient, event_key=event_key, link=link, channels=channels, sms_to=sms_to
     )
+    if language is None:
+        # The recipient's own language, chosen on the site (``User.language``); else the portal's default.
+        language = getattr(recipient, "language", "") or None
     language = kinds.language_for(language)
     title, body = kinds.render(kind, language, context or {})
+    suppressed = _deliveries_suppressed.get()
     statuses = {
         channel: DeliveryStatus.PENDING
-        if channel in wanted and channel_adapters.address(channel, recipient, sms_to)
+        if channel in wanted and not suppressed and channel_adapters.address(channel, recipient, sms_to)
         else DeliveryStatus.SKIPPED
         for channel in channel_adapters.EXTERNAL
     }

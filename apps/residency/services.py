@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from apps.talents.models import Talent
 from apps.talents.services import talent_update
+from apps.workflow import links
 from apps.workflow.services import applications_priority_set
 
 from .models import GreenCard
@@ -57,7 +58,7 @@ def _remind(card: GreenCard) -> bool:
                 recipient=recipient,
                 event_key=f"green-card:{card.pk}:expiring:{card.expires_on.isoformat()}",
                 context=context,
-                link=f"/api/v1/applications/{card.application_id}/",
+                link=links.application_path_for(recipient, card.application),
             )
     return True
 
@@ -86,7 +87,7 @@ def green_card_expiry_scan(*, today: dt.date | None = None) -> dict[str, int]:
     expiring = (
         GreenCard.objects.filter(expiry_reminded=False, expires_on__gt=today, expires_on__lte=until)
         .exclude(Exists(later))
-        .select_related("talent__user", "application__submitted_by")
+        .select_related("talent__user", "application__submitted_by", "application__applicant")
         .order_by("expires_on", "pk")
     )
     reminded = sum(1 for card in expiring[:EXPIRY_BATCH] if _remind(card))

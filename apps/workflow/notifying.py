@@ -8,10 +8,12 @@ import datetime as dt
 import logging
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import lazy
 
 from apps.core.workdays import working_days_between
 
+from . import links
 from .models import Application, ApplicationEvent
 
 logger = logging.getLogger(__name__)
@@ -36,17 +38,42 @@ KIND_BY_ACTION = {
 ASSIGNEE_TOO = frozenset({"supplemented"})
 
 
-def _material_names(application: Application, codes: list[str]) -> str:
-    names = dict(application.service.materials.values_list("code", "name"))
-    return "；".join(names.get(code, code) for code in codes)
+def _in_english() -> bool:
+    return (translation.get_language() or "").startswith("en")
+
+
+def _service_name(service: Any) -> str:
+    # English readers get the English name (if the service has one); Chinese readers the Chinese.
+    return service.name_en if _in_english() and service.name_en else service.name
+
+
+def _material_names(application: Application, codes: list[str]) -> Any:
+    """The materials' names, lazily: in English for an English reader when they have English names."""
+    names = {
+        code: (name, name_en)
+        for code, name, name_en in application.service.materials.values_list("code", "name", "name_en")
+    }
+
+    def text() -> str:
+        english = _in_english()
+        chosen = []
+        for code in codes:
+            name, name_en = names.get(code, (code, ""))
+            chosen.append(name_en if english and name_en else name)
+        return ("; " if english else "；").join(chosen)
+
+    return lazy(text, str)()
 
 
 def _context(application: Application, event: ApplicationEvent | None = None) -> dict[str, Any]:
+    """Shared by every recipient: the language-dependent values stay lazy, and ``notify`` renders
+    them in each recipient's language."""
     data = event.data if event else {}
+    status_labels = dict(Application._meta.get_field("status").flatchoices)
     return {
-        "service": application.service.name,
+        "service": lazy(_service_name, str)(application.service),
         "number": application.number or "",
-        "status": application.get_status_display(),
+        "status": status_labels.get(application.status, application.status),
         "deadline": application.deadline.isoformat() if application.deadline else "",
         # A supplement deadline that expired is cleared on the record; the event keeps it.
         "supplement_deadline": data.get("supplement_deadline")
@@ -85,7 +112,7 @@ def notify_application_event(event_id: int) -> None:
             recipient=recipient,
             event_key=f"application-event:{event.pk}",
             context=context,
-            link=f"/api/v1/applications/{application.pk}/",
+            link=links.application_path_for(recipient, application),
         )
     assignee = application.assignee
     if event.action in ASSIGNEE_TOO and assignee is not None and assignee.is_active:
@@ -94,7 +121,7 @@ def notify_application_event(event_id: int) -> None:
             recipient=assignee,
             event_key=f"application-event:{event.pk}",
             context=context,
-            link=f"/admin/workflow/application/{application.pk}/change/",
+            link=links.staff_application_path(application.pk),
         )
 
 
@@ -118,5 +145,5 @@ def notify_deadline(
             recipient=recipient,
             event_key=f"application-deadline:{application.pk}:{kind}:{application.deadline}",
             context=context,
-            link=f"/admin/workflow/application/{application.pk}/change/",
+            link=links.application_path_for(recipient, application),
         )

@@ -7,7 +7,16 @@ from django.core.exceptions import ImproperlyConfigured
 from .base import *  # noqa: F403
 from .base import env, env_bool, env_list
 
-for _name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "FIELD_ENCRYPTION_KEYS", "PII_HASH_KEY"):
+# PORTAL_BASE_URL (https://talent.haizhu.gov.cn): every link in an e-mail and on a printed notice must open.
+for _name in (
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "FIELD_ENCRYPTION_KEYS",
+    "PII_HASH_KEY",
+    "PORTAL_BASE_URL",
+):
     if not os.environ.get(_name):
         raise ImproperlyConfigured(f"{_name} must be set in production")
 

@@ -66,7 +66,8 @@ def test_notify_writes_one_row_and_sends_email_and_sms_once_in_chinese(
         (
             talent.phone,
             "【海珠人才】申请已退回，请修改后重新提交：您的人才入户申请（编号 HZ-2026-000042）已退回，"
-            "请按以下一次性告知的全部内容修改后重新提交。 存在问题：身份证复印件不清晰 需补充材料：学历证书",
+            "请按以下一次性告知的全部内容修改后重新提交。 存在问题：身份证复印件不清晰 需补充材料：学历证书"
+            " /applications/42/",  # the page to open (absolute with PORTAL_BASE_URL)
         )
     ]
 

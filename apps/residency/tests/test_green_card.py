@@ -174,6 +174,11 @@ def test_expiry_scan_reminds_once_however_often_it_runs(b_card, hr):
     assert sorted(reminders(b_card).values_list("recipient_id", flat=True)) == sorted([b_card.talent.user_id, hr.pk])
     notification = reminders(b_card).get(recipient=b_card.talent.user)
     assert b_card.number in notification.body and b_card.expires_on.isoformat() in notification.body
+    # each opens their own page of the card's application, never the API
+    assert dict(reminders(b_card).values_list("recipient_id", "link")) == {
+        b_card.talent.user_id: f"/my/applications/{b_card.application_id}/",
+        hr.pk: f"/hr/applications/{b_card.application_id}/",
+    }
     b_card.refresh_from_db()
     assert b_card.expiry_reminded is True
 
