@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install run test lint typecheck check-deploy bench worker beat clean
+.PHONY: install run test lint typecheck check-deploy bench worker beat messages clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,14 +20,21 @@ run: install
 	$(PY) manage.py seed_demo
 	@echo ""
 	@echo "  Portal:  http://$(HOST)/"
-	@echo "  Staff:   http://$(HOST)/admin/   (admin_demo / $${DEMO_PASSWORD:-Pazhou#2026rc})"
-	@echo "  Talents: http://$(HOST)/accounts/login/   (talent_demo, hr_demo, ...: same password)"
+	@echo "  Log in at http://$(HOST)/accounts/login/ (password $${DEMO_PASSWORD:-Pazhou#2026rc} for every demo account):"
+	@echo "    talent   talent_demo            -> http://$(HOST)/my/"
+	@echo "    HR       hr_demo, hr_demo2      -> http://$(HOST)/hr/"
+	@echo "    staff    admin_demo, clerk_demo, reviewer_demo, approver_demo -> http://$(HOST)/admin/"
 	@echo "  API:     http://$(HOST)/api/v1/docs/"
+	@echo "  Another address: make run HOST=0.0.0.0:8000"
 	@echo ""
-	$(PY) manage.py runserver $(HOST)
+	PORTAL_BASE_URL=$${PORTAL_BASE_URL:-http://$(HOST)} $(PY) manage.py runserver $(HOST)
+
+# In parallel (pytest-xdist): one process per core, each with its own test database and, for the
+# browser tests, its own Chromium. PYTEST_WORKERS=0 runs everything in one process.
+PYTEST_WORKERS ?= auto
 
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -44,6 +51,14 @@ beat: install
 
 bench: install
 	for f in bench/*.py; do $(PY) $$f || exit 1; done
+
+# The English catalogue: collect the msgids (Chinese) into locale/en/LC_MESSAGES/django.po, then compile
+# django.mo, which is committed so `make run` needs no gettext. Needs gettext (apt-get install gettext).
+I18N_FLAGS := --ignore=.venv --ignore=var --ignore=node_modules
+
+messages: install
+	$(PY) manage.py makemessages -l en $(I18N_FLAGS) -e html,txt,py
+	$(PY) manage.py compilemessages -l en $(I18N_FLAGS)
 
 clean:
 	rm -rf $(VENV) var

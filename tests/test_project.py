@@ -85,6 +85,7 @@ def production_env(**overrides: str) -> dict[str, str]:
         REDIS_URL="redis://127.0.0.1:6379/0",
         FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         PII_HASH_KEY=uuid.uuid4().hex + uuid.uuid4().hex,
+        PORTAL_BASE_URL="https://talent.haizhu.gov.cn",
     )
     env.update(overrides)
     return {k: v for k, v in env.items() if v is not None}
@@ -105,7 +106,16 @@ def test_check_deploy_with_production_settings_has_no_warning():
 
 
 @pytest.mark.parametrize(
-    "missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "FIELD_ENCRYPTION_KEYS", "PII_HASH_KEY"]
+    "missing",
+    [
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "FIELD_ENCRYPTION_KEYS",
+        "PII_HASH_KEY",
+        "PORTAL_BASE_URL",
+    ],
 )
 def test_production_settings_refuse_to_import_without_a_required_variable(missing):
     env = production_env()
@@ -172,9 +182,10 @@ def test_home_page_in_chinese():
     response = Client().get("/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 200
     body = response.content.decode()
-    assert '<html lang="zh-hans">' in body
+    assert '<html lang="zh-Hans">' in body
     assert "海珠区人才服务平台" in body
-    assert '<option value="zh-hans" selected>' in body
+    # the switch offers the other language, named in that language
+    assert '<button type="submit" name="language" value="en" lang="en">English</button>' in body
 
 
 @pytest.mark.django_db
@@ -184,8 +195,9 @@ def test_home_page_in_english():
     assert response["Content-Language"] == "en"
     body = response.content.decode()
     assert '<html lang="en">' in body
-    assert "Talent subsidies, apartments, school places" in body
-    assert '<option value="en" selected>' in body
+    assert "Haizhu Talent Services Portal" in body
+    assert "Household registration" in body  # the catalog's English names
+    assert 'name="language" value="zh-hans" lang="zh-Hans">简体中文</button>' in body
 
 
 @pytest.mark.django_db

@@ -2,10 +2,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth.views import LoginView, LogoutView
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+from django.views.i18n import LANGUAGE_QUERY_PARAMETER
+from django.views.i18n import set_language as django_set_language
 
-LOCKOUT_MESSAGE = "登录失败次数过多，账户已锁定30分钟 / too many failed logins: locked for 30 minutes"
+from apps.core.exceptions import ValidationFailed
+from apps.core.forms import form_errors_from
+from apps.core.throttling import AddressRateThrottle, page_throttle_wait
+
+from . import roles, services
+from .forms import PortalLoginForm, RegisterForm
+
+LOCKOUT_MESSAGE = gettext_lazy("登录失败次数过多，账户已锁定30分钟")
 
 
 def lockout_response(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -14,3 +32,81 @@ def lockout_response(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpRes
         return JsonResponse({"detail": LOCKOUT_MESSAGE}, status=429)
     response = TemplateResponse(request, "accounts/locked_out.html", {"message": LOCKOUT_MESSAGE}, status=429)
     return response.render()
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+def home_path_for(user: Any) -> str:
+    """Where a user starts: staff in the admin, HR on the enterprise page, talents on their applications."""
+    if user.is_district_staff:
+        return "/admin/"
+    if user.has_role(roles.ENTERPRISE_HR):
+        return "/hr/"
+    return "/my/"
+
+
+class PortalLoginView(LoginView):
+    form_class = PortalLoginForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        return home_path_for(self.request.user)
+
+
+class PortalLogoutView(LogoutView):
+    """Back to the portal's home page, never Django's admin logout page."""
+
+    next_page = "/"
+
+
+class RegisterThrottle(AddressRateThrottle):
+    """The API's ``register`` scope (20/hour per address), counted together with the API."""
+
+    scope = "register"
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def register_page(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect(home_path_for(request.user))
+    form = RegisterForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        wait = page_throttle_wait(request, RegisterThrottle())
+        if wait is not None:
+            form.add_error(None, _("注册过于频繁，请稍后再试。"))
+            response = render(request, "registration/register.html", {"form": form}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                user = services.user_register(
+                    username=data["username"],
+                    password=data["password"],
+                    email=data["email"] or None,
+                    phone=data["phone"] or None,
+                    language=get_language() or "",
+                )
+            except ValidationFailed as exc:
+                form_errors_from(form, exc)
+            else:
+                auth_login(request, user, backend="apps.accounts.backends.IdentifierBackend")
+                messages.success(request, _("注册成功。请先完善个人信息，再申请服务。"))
+                return redirect("my-profile")
+        status = 400
+    return render(request, "registration/register.html", {"form": form}, status=status)
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's ``set_language`` (the language cookie and the redirect), and for a logged-in user the
+    choice is remembered on the account too: their next login, e-mails and SMS speak it."""
+    response = django_set_language(request)
+    if request.method == "POST" and request.user.is_authenticated:
+        language = request.POST.get(LANGUAGE_QUERY_PARAMETER, "")
+        if language in dict(settings.LANGUAGES):
+            services.user_language_set(user=request.user, language=language)
+    return response

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -7,7 +8,9 @@ from django.views import defaults
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    from apps.workflow.selectors import services_catalog
+
+    return render(request, "home.html", {"services": services_catalog()})
 
 
 def health(request: HttpRequest) -> JsonResponse:
@@ -27,3 +30,17 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "not found"}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """``handler403``: JSON for the API, the portal's page for people."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "permission denied"}, status=403)
+    return defaults.permission_denied(request, exception or PermissionDenied())
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: JSON for the API, the portal's page for people (no stack trace either way)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "server error"}, status=500)
+    return defaults.server_error(request)

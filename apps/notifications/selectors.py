@@ -15,3 +15,7 @@ def notifications_for_user(user: Any, unread_only: bool = False) -> QuerySet[Not
     if unread_only:
         queryset = queryset.filter(read_at__isnull=True)
     return queryset.order_by("-created_at", "-id")
+
+
+def unread_count(user: Any) -> int:
+    return notifications_for_user(user, unread_only=True).count()

@@ -22,7 +22,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.admin_mixins import ReadOnlyAdminMixin
@@ -33,7 +34,13 @@ from apps.core.identifiers import IdentifierError, resident_id_parse
 from apps.core.workdays import add_working_days
 
 from . import engine, selectors, services
-from .admin_forms import ApplicationActionForm, AssignForm, MaterialRequirementForm, ServiceDefinitionForm
+from .admin_forms import (
+    GUIDE_FIELDS,
+    ApplicationActionForm,
+    AssignForm,
+    MaterialRequirementForm,
+    ServiceDefinitionForm,
+)
 from .models import Application, ApplicationEvent, Attachment, DeadlineNotice, MaterialRequirement, ServiceDefinition
 from .states import Status
 
@@ -42,10 +49,10 @@ DUE_SOON_WORKING_DAYS = 2  # the same window as the deadline reminders (services
 
 # Timeline entries that are not transitions of the table.
 EVENT_LABELS = {
-    "create": "创建草稿 Created",
-    "upload": "上传材料 Upload",
-    "assign": "分配经办人 Assigned",
-    "supplemented": "材料已补齐 Supplemented",
+    "create": _("创建草稿"),
+    "upload": _("上传材料"),
+    "assign": _("分派经办人"),
+    "supplemented": _("材料已补齐"),
 }
 
 
@@ -57,8 +64,8 @@ def download_url(attachment: Attachment) -> str:
     return f"/api/v1/applications/{attachment.application_id}/attachments/{attachment.pk}/download/"
 
 
-def action_labels(service_code: str) -> dict[str, str]:
-    labels = dict(EVENT_LABELS)
+def action_labels(service_code: str) -> dict[str, Any]:
+    labels: dict[str, Any] = dict(EVENT_LABELS)
     for t in engine.table_for(service_code):
         labels.setdefault(t.action, t.label or t.action)
     return labels
@@ -75,23 +82,21 @@ def refusal(user: Any, application: Application, action: str) -> str:
     rows = [t for t in engine.table_for(application.service.code) if t.action == action]
     caller = selectors.caller_roles(user, application)
     if not rows or action in engine.SYSTEM_ACTIONS:
-        return f"未知操作 / unknown action: {action}"
+        return gettext("未知操作：%(action)s") % {"action": action}
     if not any(engine.allows(t, caller) for t in rows):
-        return f"您的角色不能执行此操作 / your role may not {action}"
+        return gettext("您的角色不能执行此操作")
     row = next((t for t in rows if t.source == application.status), None)
     status = Status(application.status).label
     if row is None:
-        return (
-            f"申请当前状态为「{status}」，不能执行此操作 / cannot {action} an application in state {application.status}"
-        )
+        return gettext("申请当前状态为「%(status)s」，不能执行此操作") % {"status": status}
     if not engine.allows(row, caller):
-        return f"您的角色不能在「{status}」状态执行此操作 / your role may not {action} an application in state {application.status}"
+        return gettext("您的角色不能在「%(status)s」状态执行此操作") % {"status": status}
     conflict = selectors.duty_conflict(user, application, row)
     if conflict:
-        return f"职责分离 / separation of duties: {conflict}"
+        return gettext("职责分离：%(conflict)s") % {"conflict": conflict}
     if selectors.awaiting_supplement(application, action):
-        return "容缺受理的材料尚未补齐 / materials accepted as missing are still outstanding"
-    return f"不能执行此操作 / you may not {action} this application"
+        return gettext("容缺受理的材料尚未补齐")
+    return gettext("不能执行此操作")
 
 
 def error_text(error: DomainError) -> str:
@@ -100,9 +105,9 @@ def error_text(error: DomainError) -> str:
         return str(error.detail)
 
     def joined(messages: Any) -> str:
-        return "，".join(str(m) for m in messages) if isinstance(messages, list | tuple) else str(messages)
+        return gettext("，").join(str(m) for m in messages) if isinstance(messages, list | tuple) else str(messages)
 
-    return "；".join(f"{field}: {joined(msgs)}" for field, msgs in data.items())
+    return gettext("；").join(f"{field}: {joined(msgs)}" for field, msgs in data.items())
 
 
 def status_label(value: str) -> str:
@@ -128,7 +133,7 @@ def local_time(value: dt.datetime | str | None) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
 
-JSON_TOO_DEEP = "（内容嵌套过深，无法显示 / nested too deeply to show）"
+JSON_TOO_DEEP = _("（内容嵌套过深，无法显示）")
 
 
 def event_data_html(data: dict[str, Any]) -> SafeString | str:
@@ -138,12 +143,12 @@ def event_data_html(data: dict[str, Any]) -> SafeString | str:
 
     def text(value: Any) -> str:
         if isinstance(value, list) and all(isinstance(v, str | int) for v in value):
-            return "、".join(str(v) for v in value) or "—"
+            return gettext("、").join(str(v) for v in value) or "—"
         if isinstance(value, dict | list):
             try:
                 return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
             except RecursionError:
-                return JSON_TOO_DEEP
+                return str(JSON_TOO_DEEP)
         return "—" if value is None else str(value)
 
     return format_html(
@@ -157,7 +162,7 @@ def _json(value: Any) -> str:
     try:
         return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True, default=str)
     except RecursionError:
-        return JSON_TOO_DEEP
+        return str(JSON_TOO_DEEP)
 
 
 # --- filters -------------------------------------------------------------------------------------
@@ -166,15 +171,15 @@ def _json(value: Any) -> str:
 class QueueFilter(admin.SimpleListFilter):
     """The staff work queues, with ``selectors.staff_queue``'s meaning (open applications only)."""
 
-    title = _("工作队列 Queue")
+    title = _("工作队列")
     parameter_name = "queue"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
         return [
-            ("mine", _("我的待办 Mine")),
-            ("unassigned", _("未分配 Unassigned")),
-            ("due_soon", _("即将到期 Due soon")),
-            ("overdue", _("已超期 Overdue")),
+            ("mine", _("我的待办")),
+            ("unassigned", _("未分配")),
+            ("due_soon", _("即将到期")),
+            ("overdue", _("已超期")),
         ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -188,19 +193,19 @@ class QueueFilter(admin.SimpleListFilter):
 class ServiceFilter(admin.RelatedFieldListFilter):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.title = _("服务事项 Service")
+        self.title = _("服务事项")
 
 
 class DeadlineFilter(admin.SimpleListFilter):
-    title = _("办结时限 Deadline")
+    title = _("办结时限")
     parameter_name = "due"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
         return [
-            ("overdue", _("已超期 Overdue")),
-            ("today", _("今天到期 Due today")),
-            ("week", _("本周到期 Due this week")),
-            ("none", _("无时限 None")),
+            ("overdue", _("已超期")),
+            ("today", _("今天到期")),
+            ("week", _("本周到期")),
+            ("none", _("无时限")),
         ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -226,7 +231,7 @@ class ApplicationEventInline(admin.TabularInline):
 
     model = ApplicationEvent
     verbose_name = _("办理记录")
-    verbose_name_plural = _("办理记录 Timeline")
+    verbose_name_plural = _("办理记录")
     fields = (
         "at_display",
         "action_display",
@@ -256,32 +261,32 @@ class ApplicationEventInline(admin.TabularInline):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.display(description=_("时间 Time"))
+    @admin.display(description=_("时间"))
     def at_display(self, obj: ApplicationEvent) -> str:
         return local_time(obj.at)
 
-    @admin.display(description=_("办理人 Actor"))
+    @admin.display(description=_("办理人"))
     def actor_display(self, obj: ApplicationEvent) -> str:
         if obj.actor is None:
-            return "系统 system"
+            return gettext("系统")
         return obj.actor.get_full_name() or obj.actor.username
 
-    @admin.display(description=_("意见 Note"))
+    @admin.display(description=_("意见"))
     def note_display(self, obj: ApplicationEvent) -> str:
         return obj.note or "—"
 
-    @admin.display(description=_("操作 Action"))
+    @admin.display(description=_("操作"))
     def action_display(self, obj: ApplicationEvent) -> str:
         label = action_labels(obj.application.service.code).get(obj.action, obj.action)
         return f"{label}（{obj.action}）"
 
-    @admin.display(description=_("状态 From → to"))
+    @admin.display(description=_("状态变化"))
     def transition_display(self, obj: ApplicationEvent) -> str:
         if obj.from_status == obj.to_status:
             return status_label(obj.to_status)
         return f"{status_label(obj.from_status)} → {status_label(obj.to_status)}"
 
-    @admin.display(description=_("数据 Data"))
+    @admin.display(description=_("数据"))
     def data_display(self, obj: ApplicationEvent) -> SafeString | str:
         return event_data_html(obj.data)
 
@@ -307,7 +312,7 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
     list_filter = (QueueFilter, ("service", ServiceFilter), "status", DeadlineFilter)
     ordering = ("-priority", F("deadline").asc(nulls_last=True), "id")
     search_fields = ("number", "applicant__name")
-    search_help_text = _("申请编号、申请人姓名，或完整的居民身份证号码 / number, applicant name, or a full resident ID")
+    search_help_text = _("申请编号、申请人姓名，或完整的居民身份证号码")
     show_full_result_count = False
     list_per_page = 50
     actions = ["assign_to_me", "assign_to", "unassign"]
@@ -316,7 +321,7 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
     change_list_template = "admin/workflow/application/change_list.html"
     fieldsets = (
         (
-            _("概要 Summary"),
+            _("概要"),
             {
                 "fields": (
                     ("number", "service_name"),
@@ -332,7 +337,7 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
             },
         ),
         (
-            _("申请人 Applicant"),
+            _("申请人"),
             {
                 "fields": (
                     ("applicant_name", "applicant_id_number"),
@@ -340,10 +345,10 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
                 )
             },
         ),
-        (_("申请内容 Service data"), {"fields": ("data_display",)}),
-        (_("缺少材料与需补正问题 Missing materials and problems"), {"fields": ("missing_display", "problems_display")}),
-        (_("申请材料 Materials"), {"fields": ("attachments_display",)}),
-        (_("预审报告 Pre-check report"), {"fields": ("precheck_display",)}),
+        (_("申请内容"), {"fields": ("data_display",)}),
+        (_("缺少材料与需补正问题"), {"fields": ("missing_display", "problems_display")}),
+        (_("申请材料"), {"fields": ("attachments_display",)}),
+        (_("预审报告"), {"fields": ("precheck_display",)}),
     )
     readonly_fields = (
         "number",
@@ -463,7 +468,9 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
     @admin.display(description=_("优先级"), ordering="-priority")
     def priority_badge(self, obj: Application) -> SafeString | str:
         if obj.priority > 0:
-            return format_html('<span class="hz-badge hz-badge-green" title="{}">绿卡 Green card</span>', obj.priority)
+            return format_html(
+                '<span class="hz-badge hz-badge-green" title="{}">{}</span>', obj.priority, gettext("绿卡")
+            )
         return "—"
 
     @admin.display(description=_("办结时限"), ordering=F("deadline").asc(nulls_last=True))
@@ -472,9 +479,9 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
             return "—"
         state = getattr(obj, "deadline_state", "")
         if state == "overdue":
-            return format_html('<span class="hz-due hz-overdue" title="已超期 overdue">{}</span>', obj.deadline)
+            return format_html('<span class="hz-due hz-overdue" title="{}">{}</span>', gettext("已超期"), obj.deadline)
         if state == "soon":
-            return format_html('<span class="hz-due hz-soon" title="即将到期 due soon">{}</span>', obj.deadline)
+            return format_html('<span class="hz-due hz-soon" title="{}">{}</span>', gettext("即将到期"), obj.deadline)
         return str(obj.deadline)
 
     # Change view (read-only displays)
@@ -516,7 +523,7 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
     @admin.display(description=_("工作单位"))
     def applicant_employer(self, obj: Application) -> str:
         employer = obj.applicant.employer
-        green = " · 人才绿卡持有人 green-card holder" if obj.applicant.is_green_card_holder else ""
+        green = " · " + gettext("人才绿卡持有人") if obj.applicant.is_green_card_holder else ""
         return f"{employer or '—'}{green}"
 
     @admin.display(description=_("办理结果"))
@@ -574,7 +581,7 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
             (
                 (
                     f"{m.name}（{m.code}）" if m else att.material_code,
-                    "必交 required" if m and m.required else "选交 optional",
+                    gettext("必交") if m and m.required else gettext("选交"),
                     format_html(
                         '<a href="{}">v{} · {} · {} KB · {}</a>',
                         download_url(att),
@@ -584,7 +591,7 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
                         timezone.localtime(att.uploaded_at).strftime("%Y-%m-%d %H:%M"),
                     )
                     if att
-                    else mark_safe('<span class="hz-missing">未上传 not uploaded</span>'),  # noqa: S308 - constant
+                    else format_html('<span class="hz-missing">{}</span>', gettext("未上传")),
                 )
                 for m, att in rows
             ),
@@ -595,20 +602,20 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
     def precheck_display(self, obj: Application) -> SafeString | str:
         report = obj.precheck_report or {}
         if not report:
-            return "尚未预审 / not pre-checked yet"
-        checked = f"预审时间 checked at {local_time(report.get('checked_at'))}"
+            return gettext("尚未预审")
+        checked = gettext("预审时间：%(time)s") % {"time": local_time(report.get("checked_at"))}
         if report.get("ok"):
-            return format_html('<span class="hz-ok">✔ 预审无问题 / no issues</span> <small>{}</small>', checked)
+            return format_html('<span class="hz-ok">✔ {}</span> <small>{}</small>', gettext("预审无问题"), checked)
         names = self._material_names(obj)
         items = []
-        for issue in report.get("issues", []):
+        for issue in selectors.precheck_report_shown(report).get("issues", []):
             details = []
             if issue.get("materials"):
-                details.append("、".join(f"{names.get(c, c)}（{c}）" for c in issue["materials"]))
+                details.append(gettext("、").join(f"{names.get(c, c)}（{c}）" for c in issue["materials"]))
             for key in ("fields", "categories", "applications"):
                 if issue.get(key):
                     details.append(f"{key}: {', '.join(str(v) for v in issue[key])}")
-            items.append((issue.get("code", ""), issue.get("message", ""), "；".join(details)))
+            items.append((issue.get("code", ""), issue.get("message", ""), gettext("；").join(details)))
         return format_html(
             '<ul class="hz-issues">{}</ul><small>{}</small>',
             format_html_join("", "<li><b>{}</b> {}<br><small>{}</small></li>", items),
@@ -683,10 +690,11 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
                     messages.error(request, error_text(exc))
                     return HttpResponseRedirect(change_url)
                 else:
-                    messages.success(request, f"{updated.number}：{label} → {status_label(updated.status)}")
+                    done = {"number": updated.number, "action": label, "status": status_label(updated.status)}
+                    messages.success(request, gettext("%(number)s：%(action)s → %(status)s") % done)
                     return HttpResponseRedirect(change_url)
             else:
-                messages.error(request, "请更正下列错误 / please correct the errors below")
+                messages.error(request, gettext("请更正下列错误"))
         else:
             form = ApplicationActionForm(application=obj, transition=transition)
         context = {
@@ -721,15 +729,17 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
             return
         who = getattr(assignee, "username", None)
         if who:
-            messages.success(request, f"已将 {changed} 件申请分配给 {who} / {changed} assigned to {who}")
+            message = ngettext("已将 %(n)d 件申请分配给 %(who)s", "已将 %(n)d 件申请分配给 %(who)s", changed)
+            messages.success(request, message % {"n": changed, "who": who})
         else:
-            messages.success(request, f"已取消 {changed} 件申请的分配 / {changed} unassigned")
+            message = ngettext("已取消 %(n)d 件申请的分配", "已取消 %(n)d 件申请的分配", changed)
+            messages.success(request, message % {"n": changed})
 
-    @admin.action(description=_("分配给我 Assign to me"), permissions=["assign"])
+    @admin.action(description=_("分配给我"), permissions=["assign"])
     def assign_to_me(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._assign(request, queryset, request.user)
 
-    @admin.action(description=_("分配给… Assign to…"), permissions=["assign"])
+    @admin.action(description=_("分配给…"), permissions=["assign"])
     def assign_to(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         if request.POST.get("post"):
             form = AssignForm(request.POST)
@@ -742,7 +752,7 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "app_label": self.opts.app_label,
-            "title": _("分配经办人 Assign"),
+            "title": _("分配经办人"),
             "subtitle": None,
             "queryset": queryset,
             "form": form,
@@ -751,7 +761,7 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/workflow/application/assign_to.html", context)
 
-    @admin.action(description=_("取消分配 Unassign"), permissions=["assign"])
+    @admin.action(description=_("取消分配"), permissions=["assign"])
     def unassign(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._assign(request, queryset, None)
 
@@ -762,7 +772,7 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
 class MaterialRequirementInline(admin.TabularInline):
     model = MaterialRequirement
     form = MaterialRequirementForm
-    fields = ("code", "name", "required", "accepted_types", "max_size_mb", "sort_order")
+    fields = MaterialRequirementForm.Meta.fields
     extra = 0
     ordering = ("sort_order", "id")
 
@@ -775,7 +785,14 @@ class ServiceDefinitionAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "time_limit_days", "applicant_kinds_display", "material_count", "active")
     list_filter = ("active",)
     search_fields = ("code", "name", "name_en")
-    fields = ServiceDefinitionForm.Meta.fields
+    fieldsets = (
+        (None, {"fields": ("code", "name", "name_en", "description", "description_en", "active", "sort_order")}),
+        (_("办事指南"), {"fields": GUIDE_FIELDS}),
+        (
+            _("办理规则"),
+            {"fields": ("time_limit_days", "applicant_kinds", "eligible_categories", "config")},
+        ),
+    )
     filter_horizontal = ("eligible_categories",)
     inlines = [MaterialRequirementInline]
 
@@ -792,7 +809,7 @@ class ServiceDefinitionAdmin(admin.ModelAdmin):
     @admin.display(description=_("申请人类型"))
     def applicant_kinds_display(self, obj: ServiceDefinition) -> str:
         labels = dict(ServiceDefinition.ApplicantKind.choices)
-        return "、".join(str(labels.get(k, k)) for k in obj.applicant_kinds or [])
+        return gettext("、").join(str(labels.get(k, k)) for k in obj.applicant_kinds or [])
 
     @admin.display(description=_("材料数"), ordering="material_count")
     def material_count(self, obj: ServiceDefinition) -> int:
@@ -818,11 +835,11 @@ class ApplicationEventAdmin(ReadOnlyAdmin):
     fields = ("application", "action", "from_status", "to_status", "actor", "note", "data_display", "ip", "at")
     readonly_fields = fields
 
-    @admin.display(description=_("状态 From → to"))
+    @admin.display(description=_("状态变化"))
     def transition_display(self, obj: ApplicationEvent) -> str:
         return f"{status_label(obj.from_status)} → {status_label(obj.to_status)}"
 
-    @admin.display(description=_("数据 Data"))
+    @admin.display(description=_("数据"))
     def data_display(self, obj: ApplicationEvent) -> SafeString | str:
         return event_data_html(obj.data)
 
@@ -858,9 +875,9 @@ class AttachmentAdmin(ReadOnlyAdmin):
     )
     readonly_fields = fields
 
-    @admin.display(description=_("下载 Download"))
+    @admin.display(description=_("下载"))
     def download(self, obj: Attachment) -> SafeString:
-        return format_html('<a href="{}">下载 download</a>', download_url(obj))
+        return format_html('<a href="{}">{}</a>', download_url(obj), gettext("下载"))
 
 
 @admin.register(DeadlineNotice)

@@ -11,6 +11,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts import roles
@@ -46,23 +47,21 @@ def precheck_missing(application: Application) -> list[str]:
 class ApplicationActionForm(forms.Form):
     """The inputs of one action on one application; built from the action's table row."""
 
-    note = forms.CharField(
-        label=_("办理意见 Note"), required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 80})
-    )
+    note = forms.CharField(label=_("办理意见"), required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 80}))
     reason = forms.CharField(
-        label=_("不予批准理由 Reason"), required=True, widget=forms.Textarea(attrs={"rows": 3, "cols": 80})
+        label=_("不予批准理由"), required=True, widget=forms.Textarea(attrs={"rows": 3, "cols": 80})
     )
     missing_materials = forms.MultipleChoiceField(
-        label=_("缺少的材料 Missing materials"), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("缺少的材料"), required=False, widget=forms.CheckboxSelectMultiple
     )
     problems = forms.CharField(
-        label=_("需补正的问题 Problems"),
+        label=_("需补正的问题"),
         required=False,
-        help_text=_("每行一个问题；一次性告知全部问题 / one per line, every problem at once"),
+        help_text=_("每行一个问题；一次性告知全部问题"),
         widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
     )
     supplement_days = forms.IntegerField(
-        label=_("补正期限（工作日） Supplement within (working days)"),
+        label=_("补正期限（工作日）"),
         min_value=1,
         max_value=MAX_SUPPLEMENT_DAYS,
         initial=DEFAULT_SUPPLEMENT_DAYS,
@@ -79,7 +78,7 @@ class ApplicationActionForm(forms.Form):
         if "missing_materials" in self.fields:
             field = cast(forms.MultipleChoiceField, self.fields["missing_materials"])
             field.choices = [
-                (m.code, f"{m.name}（{m.code}）" + ("" if m.required else " · 非必交 optional"))
+                (m.code, f"{m.name}（{m.code}）" + ("" if m.required else " · " + gettext("非必交")))
                 for m in application.service.materials.all()
             ]
             # Start from what is known to be missing: the list already given, else the pre-check's.
@@ -117,7 +116,7 @@ def assignable_staff() -> QuerySet:
 
 
 class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(label=_("经办人 Assign to"), queryset=None, empty_label=None)
+    assignee = forms.ModelChoiceField(label=_("经办人"), queryset=None, empty_label=None)
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -128,11 +127,29 @@ class AssignForm(forms.Form):
 
 def _staff_label(user: Any) -> str:
     staff_roles = sorted(g.name for g in user.groups.all() if g.name in roles.STAFF_ROLES)  # prefetched
-    names = "、".join(str(roles.ROLE_LABELS.get(r, r)) for r in staff_roles)
+    names = gettext("、").join(str(roles.ROLE_LABELS.get(r, r)) for r in staff_roles)
     return f"{user.get_full_name() or user.username}（{user.username}）" + (f" · {names}" if names else "")
 
 
 FILE_TYPES = [(t, t) for t in MIME_BY_TYPE if t != "jpg"]
+
+
+# The 办事指南 the public service page shows, each text with its English twin.
+GUIDE_FIELDS = (
+    "policy_basis",
+    "policy_basis_en",
+    "conditions",
+    "conditions_en",
+    "process",
+    "process_en",
+    "fee",
+    "fee_en",
+    "location",
+    "location_en",
+    "office_hours",
+    "office_hours_en",
+    "phone",
+)
 
 
 class ServiceDefinitionForm(forms.ModelForm):
@@ -149,6 +166,8 @@ class ServiceDefinitionForm(forms.ModelForm):
             "name",
             "name_en",
             "description",
+            "description_en",
+            *GUIDE_FIELDS,
             "time_limit_days",
             "applicant_kinds",
             "eligible_categories",
@@ -162,9 +181,7 @@ class ServiceDefinitionForm(forms.ModelForm):
         if config in (None, ""):
             return {}
         if not isinstance(config, dict):
-            raise forms.ValidationError(
-                _('业务参数须为JSON对象 / config must be a JSON object such as {"key": "value"}')
-            )
+            raise forms.ValidationError(_("业务参数须为JSON对象"))
         return config
 
 
@@ -175,7 +192,15 @@ class MaterialRequirementForm(forms.ModelForm):
 
     class Meta:
         model = MaterialRequirement
-        fields = ("code", "name", "required", "accepted_types", "max_size_mb", "sort_order")
+        fields = ("code", "name", "name_en", "required", "accepted_types", "max_size_mb", "sort_order")
+        # Narrow inputs keep the inline table within a 1280 px screen.
+        widgets = {
+            "code": forms.TextInput(attrs={"size": 14}),
+            "name": forms.TextInput(attrs={"size": 22}),
+            "name_en": forms.TextInput(attrs={"size": 22}),
+            "max_size_mb": forms.NumberInput(attrs={"style": "width: 4em"}),
+            "sort_order": forms.NumberInput(attrs={"style": "width: 4em"}),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.http import FileResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -14,6 +13,7 @@ from apps.core.exceptions import NotFound, ValidationFailed
 from apps.core.parsers import JSONParser
 
 from . import selectors, services
+from .downloads import attachment_response
 from .models import Application, ApplicationEvent, Attachment, MaterialRequirement, ServiceDefinition
 from .notices import notices_for
 from .public import NoticeLinkSerializer
@@ -144,7 +144,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
     def get_precheck_report(self, obj: Application) -> dict[str, Any]:
         # The applicant sees everything to fix (which materials, profile fields, categories); only what
         # is about other people stays with staff: the numbers of applications under the same resident ID.
-        report = obj.precheck_report or {}
+        report = selectors.precheck_report_shown(obj.precheck_report)
         if self.context["request"].user.is_district_staff:
             return report
         return {
@@ -325,15 +325,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         attachment = application.attachments.filter(pk=attachment_id).first()
         if attachment is None:
             raise NotFound()
-        response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type, as_attachment=True)
-        extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(
-            attachment.content_type, "bin"
-        )
-        response["Content-Disposition"] = (
-            f'attachment; filename="{application.number}-{attachment.material_code}-v{attachment.version}.{extension}"'
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return attachment_response(application, attachment)
 
 
 __all__ = ["ServiceViewSet", "ApplicationViewSet", "inline_serializer"]

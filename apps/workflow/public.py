@@ -17,6 +17,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -25,13 +26,12 @@ from rest_framework import permissions, serializers
 from rest_framework.authentication import TokenAuthentication, get_authorization_header
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from apps.core import crypto
 from apps.core.exceptions import NotFound, ValidationFailed
 from apps.core.identifiers import phone_normalize
+from apps.core.throttling import AddressRateThrottle, page_throttle_wait
 
 from . import notices, selectors
 from .models import Application
@@ -41,7 +41,7 @@ from .states import Status
 
 NUMBER_RE = re.compile(r"^HZ[0-9]{4}-[0-9]{6,12}$")
 LAST4_RE = re.compile(r"^[0-9]{4}$")
-NOT_FOUND_MESSAGE = "未找到该办件，请核对申请编号和手机号码后四位 / no application matches that number and phone"
+NOT_FOUND_MESSAGE = gettext_lazy("未找到该办件，请核对申请编号和手机号码后四位")
 _LOOKUP_FIELDS = (
     "number",
     "status",
@@ -52,6 +52,7 @@ _LOOKUP_FIELDS = (
     "deadline",
     "service__code",
     "service__name",
+    "service__name_en",
     "applicant__phone",
 )
 
@@ -68,13 +69,13 @@ def lookup_clean(number: Any, phone_last4: Any) -> LookupQuery:
     number = str(number or "").strip().upper()
     last4 = str(phone_last4 or "").strip()
     if not number:
-        errors["number"] = ["必填 / this field is required"]
+        errors["number"] = [gettext("必填")]
     elif not NUMBER_RE.match(number):
-        errors["number"] = ["申请编号格式应为 HZ2026-000123 / a number looks like HZ2026-000123"]
+        errors["number"] = [gettext("申请编号格式应为 HZ2026-000123")]
     if not last4:
-        errors["phone_last4"] = ["必填 / this field is required"]
+        errors["phone_last4"] = [gettext("必填")]
     elif not LAST4_RE.match(last4):
-        errors["phone_last4"] = ["请输入手机号码后四位数字 / the last four digits of the phone"]
+        errors["phone_last4"] = [gettext("请输入手机号码后四位数字")]
     if errors:
         raise ValidationFailed(errors)
     return LookupQuery(number=number, phone_last4=last4)
@@ -120,7 +121,10 @@ def application_public_lookup(*, number: str, phone_last4: str) -> dict[str, Any
     return {
         "number": application.number,
         "service": application.service.code,
-        "service_name": application.service.name,
+        # The reader's language: the catalog's English name for an English reader.
+        "service_name": application.service.name_en
+        if (get_language() or "").startswith("en") and application.service.name_en
+        else application.service.name,
         "status": application.status,
         "status_display": str(application.get_status_display()),
         "submitted_on": _local_date(application.submitted_at),
@@ -131,21 +135,10 @@ def application_public_lookup(*, number: str, phone_last4: str) -> dict[str, Any
     }
 
 
-class LookupThrottle(SimpleRateThrottle):
-    """Per client address, scope ``lookup`` (settings: 30/min), shared by the API and the page.
-
-    The address is REMOTE_ADDR unless ``NUM_PROXIES`` says how many proxies to trust: DRF's default
-    would otherwise believe any X-Forwarded-For a client sends and let it dodge the limit."""
+class LookupThrottle(AddressRateThrottle):
+    """Per client address, scope ``lookup`` (settings: 30/min), shared by the API and the page."""
 
     scope = "lookup"
-
-    def get_ident(self, request: Any) -> str:
-        if api_settings.NUM_PROXIES is not None:
-            return super().get_ident(request)
-        return request.META.get("REMOTE_ADDR") or "unknown"
-
-    def get_cache_key(self, request: Any, view: Any) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 # --- API ---------------------------------------------------------------------------------------
@@ -257,6 +250,16 @@ def services_page(request: HttpRequest) -> HttpResponse:
     return render(request, "workflow/public/services.html", {"services": selectors.services_catalog()})
 
 
+@require_http_methods(["GET", "HEAD"])
+def service_page(request: HttpRequest, code: str) -> HttpResponse:
+    """One service's 办事指南: basis, conditions, materials, steps, time limit, fee, place and hours,
+    phone — everything told once, from the catalog staff edit."""
+    service = selectors.services_catalog().filter(code=code).first()
+    if service is None:
+        raise Http404("no such service")
+    return render(request, "workflow/public/service.html", {"service": service})
+
+
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def lookup_page(request: HttpRequest) -> HttpResponse:
@@ -267,13 +270,11 @@ def lookup_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         values = {k: request.POST.get(k, "").strip() for k in ("number", "phone_last4")}
         context["values"] = values
-        throttle = LookupThrottle()
-        if not throttle.allow_request(Request(request), None):  # type: ignore[arg-type]  # no view: it is not one
+        wait = page_throttle_wait(request, LookupThrottle())
+        if wait is not None:
             context["throttled"] = True
             response = render(request, "workflow/public/lookup.html", context, status=429)
-            wait = throttle.wait()
-            if wait is not None:
-                response["Retry-After"] = str(int(wait) + 1)
+            response["Retry-After"] = str(wait)
             return response
         try:
             query = lookup_clean(values["number"], values["phone_last4"])

@@ -14,6 +14,7 @@ api_urlpatterns = [
 
 urlpatterns = [
     path("services/", public.services_page, name="public-services"),
+    path("services/<slug:code>/", public.service_page, name="public-service"),
     path("lookup/", public.lookup_page, name="public-lookup"),
     path(
         "applications/<int:application_id>/notices/<str:kind>/",

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils.html import escape
 
 from apps.accounts import roles
 from apps.enterprises.services import enterprise_create, enterprise_member_set
@@ -30,7 +31,7 @@ def application(make_user):
     return Application.objects.get(pk=app.pk)
 
 
-def test_services_page_lists_every_service_with_every_material(client: Client):
+def test_services_page_lists_every_service_linking_its_guide(client: Client):
     r = client.get("/services/")
 
     assert r.status_code == 200
@@ -40,17 +41,67 @@ def test_services_page_lists_every_service_with_every_material(client: Client):
     for service in services_shown:
         assert service.name in html
         assert f'id="service-{service.code}"' in html
-    materials = MaterialRequirement.objects.filter(service__active=True)
-    assert materials.filter(service__code="hukou").count() == 19
-    for material in materials:
+        assert f'href="/services/{service.code}/"' in html
+    assert "办理时限 14 个工作日" in html  # household registration's time limit
+
+
+@pytest.mark.parametrize("code", ["subsidy", "apartment", "school_place", "hukou", "green_card"])
+def test_each_service_guide_tells_everything_once(client: Client, code):
+    service = ServiceDefinition.objects.get(code=code)
+    html = client.get(f"/services/{code}/").content.decode()
+
+    for heading in (
+        "事项名称",
+        "设定依据",
+        "申请条件",
+        "申请材料",
+        "办理流程",
+        "办理时限",
+        "收费标准",
+        "办理地点与时间",
+        "咨询电话",
+    ):
+        assert f">{heading}</h2>" in html
+    for material in MaterialRequirement.objects.filter(service=service):
         assert material.name in html
-    assert "14 个工作日" in html  # household registration's time limit
+        assert f"不超过 {material.max_size_mb} MB" in html
+    assert service.policy_basis and service.policy_basis in html
+    assert service.location in html
+    assert "不收费" in html
+    assert f"自受理之日起 {service.time_limit_days} 个工作日" in html
+
+
+def test_a_service_guide_in_english_shows_the_english_texts(client: Client):
+    hukou = ServiceDefinition.objects.get(code="hukou")
+    html = client.get("/services/hukou/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert hukou.name_en in html
+    assert escape(hukou.conditions_en) in html  # "Guangzhou's": the apostrophe is escaped
+    assert "Labour contract" in html  # a material's English name
+    assert MaterialRequirement.objects.filter(service=hukou).count() == 19
+
+
+def test_staff_edits_to_a_guide_show_at_once(client: Client):
+    ServiceDefinition.objects.filter(code="hukou").update(phone="020-89000000", fee="不收费（工本费免收）")
+
+    html = client.get("/services/hukou/").content.decode()
+    assert "020-89000000" in html
+    assert "不收费（工本费免收）" in html
+
+
+def test_an_unknown_or_inactive_service_guide_is_a_404_page(client: Client):
+    ServiceDefinition.objects.filter(code="school_place").update(active=False)
+
+    for path in ("/services/school_place/", "/services/nope/"):
+        r = client.get(path)
+        assert r.status_code == 404
+        assert "页面不存在" in r.content.decode()
 
 
 def test_inactive_services_are_not_listed(client: Client):
     ServiceDefinition.objects.filter(code="school_place").update(active=False)
 
-    assert "优质学位申请表" not in client.get("/services/").content.decode()
+    assert "优质学位" not in client.get("/services/").content.decode()
 
 
 def test_lookup_page_shows_the_status(client: Client, application):
@@ -71,7 +122,7 @@ def test_lookup_page_answers_a_wrong_phone_like_an_unknown_number(client: Client
     assert wrong.status_code == unknown.status_code == 404
     for r in (wrong, unknown):
         html = r.content.decode()
-        assert public.NOT_FOUND_MESSAGE in html
+        assert str(public.NOT_FOUND_MESSAGE) in html
         assert "lookup-result" not in html
 
     # Apart from the number typed in (echoed back in the form) and the CSRF token, the pages are the same.
