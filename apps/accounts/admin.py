@@ -31,7 +31,7 @@ class PortalUserChangeForm(UserChangeForm):
         except IdentifierError as exc:
             raise forms.ValidationError(str(exc)) from None
         if User.objects.filter(phone_hash=pii_hash(phone)).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError(_("该手机号已被其他账户使用 / another account has this phone number"))
+            raise forms.ValidationError(_("该手机号已被其他账户使用"))
         return phone
 
     def save(self, commit: bool = True) -> User:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.apps import apps as django_apps
 from django.contrib.auth import authenticate, user_logged_in
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.authtoken.models import Token
@@ -96,7 +97,7 @@ class TokenView(APIView):
             # AxesMiddleware replaces this with the 429 lockout response.
             return Response({"detail": "locked out"}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         if user is None:
-            raise ValidationFailed("用户名或密码错误 / unable to log in with these credentials")
+            raise ValidationFailed(gettext("用户名或密码错误"))
         # A token is a login without a session: announce it, so django-axes resets the failure count
         # (AXES_RESET_ON_SUCCESS) and last_login is recorded, as a session login would.
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)

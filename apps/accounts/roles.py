@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 TALENT = "talent"
 ENTERPRISE_HR = "enterprise_hr"
 INTAKE_CLERK = "intake_clerk"
@@ -17,13 +19,13 @@ ALL_ROLES = (TALENT, ENTERPRISE_HR, INTAKE_CLERK, REVIEWER, APPROVER, FINANCE, D
 STAFF_ROLES = frozenset({INTAKE_CLERK, REVIEWER, APPROVER, FINANCE, DISTRICT_ADMIN})
 
 ROLE_LABELS = {
-    TALENT: "人才 Talent",
-    ENTERPRISE_HR: "企业人事 Enterprise HR",
-    INTAKE_CLERK: "受理窗口 Intake clerk",
-    REVIEWER: "审核人员 Reviewer",
-    APPROVER: "审批人员 Approver",
-    FINANCE: "财务 Finance",
-    DISTRICT_ADMIN: "区人社局管理员 District admin",
+    TALENT: _("人才"),
+    ENTERPRISE_HR: _("企业人事"),
+    INTAKE_CLERK: _("受理窗口"),
+    REVIEWER: _("审核人员"),
+    APPROVER: _("审批人员"),
+    FINANCE: _("财务"),
+    DISTRICT_ADMIN: _("区人社局管理员"),
 }
 
 # Staff who need to see full resident IDs and phones to do their work.

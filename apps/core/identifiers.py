@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from stdnum.cn import ric, uscc
 
 
@@ -44,21 +45,21 @@ def resident_id_parse(value: str, *, today: dt.date | None = None) -> ResidentId
     """Validate and decompose an 18-character resident ID; raise IdentifierError if invalid."""
     number = resident_id_normalize(value)
     if len(number) != 18:
-        raise IdentifierError("居民身份证号码应为18位 / a resident ID has 18 characters")
+        raise IdentifierError(gettext("居民身份证号码应为18位"))
     # [0-9], not str.isdigit(): that also accepts digits such as "²" that int() then refuses.
     if not _RESIDENT_ID_RE.match(number):
-        raise IdentifierError("居民身份证号码格式不正确 / a resident ID is 17 digits and a digit or X")
+        raise IdentifierError(gettext("居民身份证号码格式不正确"))
     if ric.calc_check_digit(number) != number[17]:
-        raise IdentifierError("居民身份证号码校验位错误 / the check digit is wrong")
+        raise IdentifierError(gettext("居民身份证号码校验位错误"))
     try:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise IdentifierError("出生日期不存在 / the birth date does not exist") from None
+        raise IdentifierError(gettext("出生日期不存在")) from None
     today = today or timezone.localdate()
     if birth > today:
-        raise IdentifierError("出生日期晚于今天 / the birth date is in the future")
+        raise IdentifierError(gettext("出生日期晚于今天"))
     if birth.year < MIN_BIRTH_YEAR:
-        raise IdentifierError("出生日期不合理 / the birth date is too early")
+        raise IdentifierError(gettext("出生日期不合理"))
     sex = "M" if int(number[16]) % 2 == 1 else "F"
     return ResidentId(number=number, birth_date=birth, sex=sex, region_code=number[:6])
 
@@ -93,11 +94,11 @@ def credit_code_validate(value: str) -> str:
     """Return the normalised unified social credit code or raise IdentifierError."""
     code = credit_code_normalize(value)
     if len(code) != 18:
-        raise IdentifierError("统一社会信用代码应为18位 / a credit code has 18 characters")
+        raise IdentifierError(gettext("统一社会信用代码应为18位"))
     if not _USCC_RE.match(code):
-        raise IdentifierError("统一社会信用代码含有无效字符 / the credit code has invalid characters")
+        raise IdentifierError(gettext("统一社会信用代码含有无效字符"))
     if uscc.calc_check_digit(code[:17]) != code[17]:
-        raise IdentifierError("统一社会信用代码校验位错误 / the check character is wrong")
+        raise IdentifierError(gettext("统一社会信用代码校验位错误"))
     return code
 
 
@@ -120,7 +121,7 @@ def phone_validate(value: str) -> str:
     """Return the 11-digit mainland mobile number or raise IdentifierError."""
     number = phone_normalize(value)
     if not _MOBILE_RE.match(number):
-        raise IdentifierError("请输入11位中国大陆手机号码 / enter an 11-digit mainland mobile number")
+        raise IdentifierError(gettext("请输入11位中国大陆手机号码"))
     return number
 
 

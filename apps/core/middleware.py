@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
+from django.utils.translation import gettext
 
 
 def _size(n: int) -> str:
@@ -31,5 +33,8 @@ class RequestSizeLimitMiddleware:
         except ValueError:
             length = 0  # Django reads a malformed length as an empty body too
         if limit and length > limit:
-            return JsonResponse({"detail": f"请求过大 / the request exceeds the limit of {_size(limit)}"}, status=413)
+            # Before LocaleMiddleware: answer in the language the request asks for all the same.
+            with translation.override(translation.get_language_from_request(request)):
+                detail = gettext("请求过大，不能超过%(limit)s") % {"limit": _size(limit)}
+            return JsonResponse({"detail": detail}, status=413)
         return self.get_response(request)

@@ -28,5 +28,5 @@ class CalendarDay(models.Model):
         verbose_name_plural = _("日历调整（节假日与调休）")
 
     def __str__(self) -> str:
-        kind = "上班" if self.is_workday else "放假"
+        kind = _("上班") if self.is_workday else _("放假")
         return f"{self.date} {kind} {self.name}".strip()

@@ -19,7 +19,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.translation import gettext
 from import_export import resources
 from import_export.formats import base_formats
 from import_export.results import Result
@@ -38,7 +41,11 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        return f"第{self.row}行 row {self.row}, [{self.column}]: {self.message}"
+        return gettext("第%(row)d行，[%(column)s]：%(message)s") % {
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+        }
 
 
 def header_key(text: Any) -> str:
@@ -113,17 +120,19 @@ class ColumnSet:
             key = self._lookup.get(header_key(text))
             if key is None:
                 if header_key(text) not in self._ignored:
-                    expected = "、".join(self.labels)
-                    errors.append(RowError(HEADER_ROW, text, f"未知的列 / unknown column (expected: {expected})"))
+                    expected = gettext("、").join(self.labels)
+                    message = gettext("未知的列（应为：%(expected)s）") % {"expected": expected}
+                    errors.append(RowError(HEADER_ROW, text, message))
                 continue
             if key in mapping.written:
-                errors.append(RowError(HEADER_ROW, text, f"与“{mapping.written[key]}”重复 / the same column twice"))
+                message = gettext("与“%(column)s”重复") % {"column": mapping.written[key]}
+                errors.append(RowError(HEADER_ROW, text, message))
                 continue
             mapping.written[key] = text
             mapping.positions.append((i, key))
         for c in self.columns:
             if c.required and c.key not in mapping.written:
-                errors.append(RowError(HEADER_ROW, c.label, "缺少必需的列 / required column missing"))
+                errors.append(RowError(HEADER_ROW, c.label, gettext("缺少必需的列")))
         return mapping, errors
 
 
@@ -145,9 +154,9 @@ def read_table(source: str | Path | BinaryIO, *, name: str | None = None) -> tup
         raw = Path(source).read_bytes() if isinstance(source, str | Path) else source.read()
         rows = _read_csv(raw)
     else:
-        raise UnreadableFile(f"不支持的文件类型 / unsupported file type {suffix!r}: use .csv or .xlsx")
+        raise UnreadableFile(gettext("不支持的文件类型 %(suffix)s，请使用 .csv 或 .xlsx") % {"suffix": repr(suffix)})
     if not rows:
-        raise UnreadableFile("文件为空 / the file is empty")
+        raise UnreadableFile(gettext("文件为空"))
     return list(rows[0]), rows[1:]
 
 
@@ -158,7 +167,7 @@ def _read_csv(raw: bytes) -> list[Sequence[Any]]:
         except UnicodeDecodeError:
             continue
         return list(csv.reader(io.StringIO(text, newline="")))
-    raise UnreadableFile("无法识别文件编码，请另存为 UTF-8 / save the file as UTF-8")
+    raise UnreadableFile(gettext("无法识别文件编码，请另存为 UTF-8"))
 
 
 def _read_xlsx(source: str | Path | BinaryIO) -> list[Sequence[Any]]:
@@ -167,7 +176,7 @@ def _read_xlsx(source: str | Path | BinaryIO) -> list[Sequence[Any]]:
     try:
         workbook = load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file
-        raise UnreadableFile(f"无法读取 xlsx 文件 / cannot read the xlsx file: {exc}") from exc
+        raise UnreadableFile(gettext("无法读取 xlsx 文件：%(error)s") % {"error": exc}) from exc
     try:
         return [row for row in workbook.worksheets[0].iter_rows(values_only=True)]
     finally:
@@ -186,7 +195,7 @@ def parse_bool(text: str) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise ValueError("请填“是”或“否” / enter 是 or 否 (yes/no)")
+    raise ValueError(gettext("请填“是”或“否”"))
 
 
 def parse_int(text: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
@@ -195,11 +204,11 @@ def parse_int(text: str, *, minimum: int | None = None, maximum: int | None = No
         if Decimal(text.strip()) != value:
             raise InvalidOperation
     except (InvalidOperation, ValueError):
-        raise ValueError("应为整数 / a whole number") from None
+        raise ValueError(gettext("应为整数")) from None
     if minimum is not None and value < minimum:
-        raise ValueError(f"不能小于 {minimum} / at least {minimum}")
+        raise ValueError(gettext("不能小于 %(minimum)s") % {"minimum": minimum})
     if maximum is not None and value > maximum:
-        raise ValueError(f"不能大于 {maximum} / at most {maximum}")
+        raise ValueError(gettext("不能大于 %(maximum)s") % {"maximum": maximum})
     return value
 
 
@@ -208,12 +217,18 @@ def parse_year(text: str, *, today: dt.date) -> int:
 
 
 def parse_choice(text: str, choices: Iterable[tuple[str, Any]]) -> str:
-    """A choice given by its code or its label (``doctorate`` or ``博士研究生``)."""
+    """A choice given by its code or its label (``doctorate`` or ``博士研究生``): the label in the
+    reader's language or, for a lazy label, in the portal's (files are written in Chinese whoever
+    imports them)."""
     wanted = header_key(text)
-    for code, label in choices:
-        if wanted in (header_key(code), header_key(label)):
+    choices = list(choices)
+    with translation.override(settings.LANGUAGE_CODE):
+        portal_labels = [str(label) for _, label in choices]
+    for (code, label), portal_label in zip(choices, portal_labels, strict=True):
+        if wanted in (header_key(code), header_key(label), header_key(portal_label)):
             return code
-    raise ValueError("应为以下之一 / one of: " + "、".join(f"{label}({code})" for code, label in choices))
+    options = gettext("、").join(f"{label}({code})" for code, label in choices)
+    raise ValueError(gettext("应为以下之一：%(options)s") % {"options": options})
 
 
 # --- django-import-export --------------------------------------------------------------------
@@ -416,17 +431,20 @@ class SheetAdminMixin:
         from django.urls import reverse
 
         lines = [
-            f"第{row.number}行 row {row.number} [{column}]: {message}"
+            gettext("第%(row)d行，[%(column)s]：%(message)s")
+            % {"row": row.number, "column": column, "message": message}
             for row in result.invalid_rows
             for column, message_list in row.error_dict.items()
             for message in message_list
         ]
         lines += [
-            f"第{number}行 row {number}: {error.error}" for number, errors in result.row_errors() for error in errors
+            gettext("第%(row)d行：%(message)s") % {"row": number, "message": error.error}
+            for number, errors in result.row_errors()
+            for error in errors
         ]
         lines += [str(error.error) for error in result.base_errors]
         shown = "; ".join(lines[: self.max_errors_in_message])
         more = f" (+{len(lines) - self.max_errors_in_message})" if len(lines) > self.max_errors_in_message else ""
-        messages.error(request, f"导入未完成，未写入任何数据 / import failed, nothing was written: {shown}{more}")
+        messages.error(request, gettext("导入未完成，未写入任何数据：%(errors)s") % {"errors": f"{shown}{more}"})
         opts = self.model._meta  # type: ignore[attr-defined]
         return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))

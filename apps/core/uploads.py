@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import filetype
+from django.utils.translation import gettext, pgettext
 
 from .exceptions import ValidationFailed
 
@@ -28,9 +29,9 @@ def upload_check(
     """Raise ValidationFailed naming ``field`` unless the file is one of ``accepted_types`` (``pdf``,
     ``jpeg``, ``png``) by its content and at most ``max_mb`` MB; the file is left rewound."""
     if upload is None:
-        raise ValidationFailed({field: ["必填 / a file is required"]})
+        raise ValidationFailed({field: [pgettext("upload", "必填")]})
     if upload.size > max_mb * 1024 * 1024:
-        raise ValidationFailed({field: [f"文件过大 / the file exceeds {max_mb} MB"]})
+        raise ValidationFailed({field: [gettext("文件过大，不能超过 %(mb)s MB") % {"mb": max_mb}]})
     upload.seek(0)
     head = upload.read(2048)
     upload.seek(0)

@@ -68,12 +68,12 @@ class QuotaInlineForm(forms.ModelForm):
         if self.instance.pk is None:
             return data
         if {"kind", "year"} & set(self.changed_data):
-            raise forms.ValidationError(_("类型和年度不能修改，请新增一行 / add a new row for another kind or year"))
+            raise forms.ValidationError(_("类型和年度不能修改，请新增一行"))
         total = data.get("total")
         if total is not None and total < self.instance.used:
             self.add_error(
                 "total",
-                _("不能小于已使用的 %(used)d 个 / below the %(used)d already used") % {"used": self.instance.used},
+                _("不能小于已使用的 %(used)d 个") % {"used": self.instance.used},
             )
         return data
 
@@ -177,7 +177,7 @@ class KeyEnterpriseListingForm(forms.ModelForm):
         data = super().clean() or {}
         if self.instance.pk is None and data.get("enterprise") and data.get("year"):
             if KeyEnterpriseListing.objects.filter(enterprise=data["enterprise"], year=data["year"]).exists():
-                raise forms.ValidationError(_("该企业已在当年名录中 / already on that year's list"))
+                raise forms.ValidationError(_("该企业已在当年名录中"))
         return data
 
 
@@ -219,7 +219,7 @@ class QuotaForm(forms.ModelForm):
         if self.instance.pk and total is not None and total < self.instance.used:
             self.add_error(
                 "total",
-                _("不能小于已使用的 %(used)d 个 / below the %(used)d already used") % {"used": self.instance.used},
+                _("不能小于已使用的 %(used)d 个") % {"used": self.instance.used},
             )
         return data
 

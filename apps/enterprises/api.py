@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers
 
@@ -18,7 +19,7 @@ from .models import Enterprise, Quota
 
 
 class IsStaffOrEnterpriseHR(permissions.BasePermission):
-    message = "只有区人社局工作人员和企业人事可以使用 / only district staff and enterprise HR may use this"
+    message = gettext_lazy("只有区人社局工作人员和企业人事可以使用")
 
     def has_permission(self, request, view) -> bool:
         user = request.user

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class EnterprisesConfig(AppConfig):
     name = "apps.enterprises"
-    verbose_name = "企业与指标 Enterprises"
+    verbose_name = _("企业与指标")

@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, pgettext
 from import_export.fields import Field
 
 from apps.core.identifiers import IdentifierError, credit_code_validate
@@ -33,12 +34,13 @@ from apps.core.spreadsheets import (
 from .models import Enterprise, KeyEnterpriseListing, Quota
 from .services import enterprise_create, key_listing_set, quota_set_total
 
-REQUIRED = "必填 / required"
+REQUIRED = gettext_lazy("必填")
 CREDIT_CODE = Column("credit_code", "统一社会信用代码", ("信用代码", "credit code", "uscc"), required=True)
 
 
-def _choices(choices: Any) -> list[tuple[str, str]]:
-    return [(code, str(label)) for code, label in choices]
+def _choices(choices: Any) -> list[tuple[str, Any]]:
+    # Lazy labels: parse_choice reads them in the reader's language and in the portal's.
+    return list(choices)
 
 
 class _RowCleaner:
@@ -54,16 +56,16 @@ class _RowCleaner:
     def text(self, key: str, *, required: bool = False, max_length: int | None = None) -> str:
         value = self.cells.get(key, "")
         if required and not value:
-            self.error(key, REQUIRED)
+            self.error(key, str(REQUIRED))
         elif max_length is not None and len(value) > max_length:
-            self.error(key, f"最多{max_length}个字符 / at most {max_length} characters")
+            self.error(key, gettext("最多%(limit)d个字符") % {"limit": max_length})
         return value
 
     def parsed(self, key: str, parse: Any, *, required: bool = False, default: Any = None) -> Any:
         value = self.cells.get(key, "")
         if not value:
             if required:
-                self.error(key, REQUIRED)
+                self.error(key, str(REQUIRED))
             return default
         try:
             return parse(value)
@@ -95,9 +97,9 @@ def _area(text: str) -> Decimal:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise ValueError("应为数字 / a number") from None
+        raise ValueError(gettext("应为数字")) from None
     if value < 0 or value >= Decimal("1e10") or value != value.quantize(Decimal("0.01")):
-        raise ValueError("应为不小于0、最多两位小数的数字 / zero or more, at most 2 decimals")
+        raise ValueError(gettext("应为不小于0、最多两位小数的数字"))
     return value
 
 
@@ -139,7 +141,7 @@ class EnterpriseResource(SheetResource):
             "graduated_firms",
         )
         force_init_instance = True
-        name = "企业 Enterprises"
+        name = gettext_lazy("企业信息")
 
     def validate_rows(
         self, rows: list[tuple[int, dict[str, str]]], headers: HeaderMap
@@ -155,7 +157,7 @@ class EnterpriseResource(SheetResource):
             if code:
                 first = first_row.setdefault(code, number)
                 if first != number:
-                    row.error("credit_code", f"与第{first}行重复 / the same credit code as row {first}")
+                    row.error("credit_code", pgettext("credit code", "与第%(row)d行重复") % {"row": first})
             values = EnterpriseRow(
                 name=name,
                 credit_code=code or "",
@@ -180,7 +182,7 @@ class EnterpriseResource(SheetResource):
                     RowError(
                         number,
                         headers.label("credit_code"),
-                        "该统一社会信用代码已存在 / this credit code is already registered",
+                        gettext("该统一社会信用代码已存在"),
                     )
                 )
                 del cleaned[number]
@@ -234,7 +236,7 @@ class KeyEnterpriseListingResource(SheetResource):
         model = KeyEnterpriseListing
         fields = ("year", "credit_code", "enterprise_name", "service_officer", "note")
         force_init_instance = True
-        name = "重点企业名录 Key-enterprise listings"
+        name = gettext_lazy("重点企业名录")
 
     def get_queryset(self) -> QuerySet[KeyEnterpriseListing]:
         return KeyEnterpriseListing.objects.select_related("enterprise", "service_officer")
@@ -258,15 +260,15 @@ class KeyEnterpriseListingResource(SheetResource):
         for number, row, year, code, note in staged:
             enterprise = enterprises.get(code) if code else None
             if code and enterprise is None:
-                row.error("credit_code", f"没有该统一社会信用代码的企业 / no enterprise with credit code {code}")
+                row.error("credit_code", gettext("没有该统一社会信用代码的企业"))
             if code and year:
                 first = first_row.setdefault((code, year), number)
                 if first != number:
-                    row.error("credit_code", f"与第{first}行重复 / the same enterprise and year as row {first}")
+                    row.error("credit_code", pgettext("enterprise and year", "与第%(row)d行重复") % {"row": first})
             username = row.cells.get("service_officer", "")
             officer = officers.get(username.casefold()) if username else None
             if username and officer is None:
-                row.error("service_officer", f"没有该工作人员账号 / no staff account {username!r}")
+                row.error("service_officer", gettext("没有该工作人员账号"))
             errors.extend(row.errors)
             if not row.errors and enterprise is not None and year is not None:
                 cleaned[number] = ListingRow(enterprise=enterprise, year=year, service_officer=officer, note=note)
@@ -342,7 +344,7 @@ class QuotaResource(SheetResource):
         model = Quota
         fields = ("credit_code", "enterprise_name", "kind", "year", "total", "used")
         force_init_instance = True
-        name = "企业指标 Quotas"
+        name = gettext_lazy("企业指标")
 
     def get_queryset(self) -> QuerySet[Quota]:
         return Quota.objects.select_related("enterprise")
@@ -371,14 +373,14 @@ class QuotaResource(SheetResource):
         for number, row, code, kind, year, total in staged:
             enterprise = enterprises.get(code) if code else None
             if code and enterprise is None:
-                row.error("credit_code", f"没有该统一社会信用代码的企业 / no enterprise with credit code {code}")
+                row.error("credit_code", gettext("没有该统一社会信用代码的企业"))
             if code and kind and year:
                 first = first_row.setdefault((code, kind, year), number)
                 if first != number:
-                    row.error("kind", f"与第{first}行重复 / the same enterprise, kind and year as row {first}")
+                    row.error("kind", pgettext("enterprise, kind and year", "与第%(row)d行重复") % {"row": first})
             quota = existing.get((enterprise.pk, kind, year)) if enterprise is not None else None
             if quota is not None and total is not None and total < quota.used:
-                row.error("total", f"不能小于已使用的 {quota.used} 个 / below the {quota.used} already used")
+                row.error("total", gettext("不能小于已使用的 %(used)d 个") % {"used": quota.used})
             errors.extend(row.errors)
             if not row.errors and enterprise is not None:
                 cleaned[number] = QuotaRow(enterprise=enterprise, kind=kind, year=year, total=total)

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from apps.core.exceptions import Conflict, NotFound, ValidationFailed
 from apps.core.identifiers import IdentifierError, credit_code_validate
@@ -15,7 +16,8 @@ from .models import Enterprise, EnterpriseMember, KeyEnterpriseListing, Quota, Q
 def _quota_locked(*, enterprise_id: int, kind: str, year: int) -> Quota:
     quota = quota_qs_select_for_update().filter(enterprise_id=enterprise_id, kind=kind, year=year).first()
     if quota is None:
-        raise Conflict(f"no {kind} quota for {year}: none was allocated to this enterprise")
+        kind_label = Quota.Kind(kind).label if kind in Quota.Kind.values else kind
+        raise Conflict(gettext("该企业没有%(year)s年度的%(kind)s") % {"year": year, "kind": kind_label})
     return quota
 
 
@@ -27,7 +29,8 @@ def quota_consume(
     them and the others get Conflict (409). The database refuses ``used > total`` as a backstop."""
     quota = _quota_locked(enterprise_id=enterprise_id, kind=kind, year=year)
     if quota.used >= quota.total:
-        raise Conflict(f"{quota.get_kind_display()} {year}: quota exhausted ({quota.used}/{quota.total})")
+        counts = {"kind": quota.get_kind_display(), "year": year, "used": quota.used, "total": quota.total}
+        raise Conflict(gettext("%(year)s年度%(kind)s已用完（%(used)s/%(total)s）") % counts)
     Quota.objects.filter(pk=quota.pk).update(used=F("used") + 1)
     QuotaMovement.objects.create(quota=quota, delta=1, reference=reference, actor=actor, note=note)
     quota.refresh_from_db(fields=["used"])
@@ -41,7 +44,7 @@ def quota_release(
     """Give one slot back (a cancelled registration, a declined place)."""
     quota = _quota_locked(enterprise_id=enterprise_id, kind=kind, year=year)
     if quota.used <= 0:
-        raise Conflict("nothing to release: no slot of this quota is in use")
+        raise Conflict(gettext("该指标没有已使用的名额，无可退回"))
     Quota.objects.filter(pk=quota.pk).update(used=F("used") - 1)
     QuotaMovement.objects.create(quota=quota, delta=-1, reference=reference, actor=actor, note=note)
     quota.refresh_from_db(fields=["used"])
@@ -52,14 +55,14 @@ def quota_release(
 def quota_set_total(*, enterprise_id: int, kind: str, year: int, total: int, actor: Any = None) -> Quota:
     """Create or resize a quota; it may not shrink below what is already used."""
     if total < 0:
-        raise ValidationFailed({"total": ["must be zero or more"]})
+        raise ValidationFailed({"total": [gettext("不能小于 %(minimum)s") % {"minimum": 0}]})
     quota = quota_qs_select_for_update().filter(enterprise_id=enterprise_id, kind=kind, year=year).first()
     if quota is None:
         if not Enterprise.objects.filter(pk=enterprise_id).exists():
-            raise NotFound("enterprise not found")
+            raise NotFound(gettext("没有该企业"))
         return Quota.objects.create(enterprise_id=enterprise_id, kind=kind, year=year, total=total)
     if total < quota.used:
-        raise Conflict(f"total {total} is below the {quota.used} slots already used")
+        raise Conflict(gettext("不能小于已使用的 %(used)d 个") % {"used": quota.used})
     quota.total = total
     quota.save(update_fields=["total", "updated_at"])
     return quota
@@ -79,16 +82,16 @@ def enterprise_create(
 ) -> Enterprise:
     errors: dict[str, list[str]] = {}
     if not (name or "").strip():
-        errors["name"] = ["必填 / this field is required"]
+        errors["name"] = [gettext("必填")]
     try:
         credit_code = credit_code_validate(credit_code)
     except IdentifierError as exc:
         errors["credit_code"] = [str(exc)]
     else:
         if Enterprise.objects.filter(credit_code=credit_code).exists():
-            errors["credit_code"] = ["该统一社会信用代码已存在 / this credit code is already registered"]
+            errors["credit_code"] = [gettext("该统一社会信用代码已存在")]
     if kind not in Enterprise.Kind.values:
-        errors["kind"] = [f"one of {', '.join(Enterprise.Kind.values)}"]
+        errors["kind"] = [gettext("应为以下之一：%(options)s") % {"options": ", ".join(Enterprise.Kind.values)}]
     if errors:
         raise ValidationFailed(errors)
     return Enterprise.objects.create(

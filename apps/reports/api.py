@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.response import Response
@@ -11,7 +12,7 @@ from . import selectors
 
 
 class IsDistrictStaff(permissions.BasePermission):
-    message = "只有区人社局工作人员可以查看 / only district staff may see this"
+    message = gettext_lazy("只有区人社局工作人员可以查看")
 
     def has_permission(self, request, view) -> bool:
         return bool(request.user and request.user.is_authenticated and request.user.is_district_staff)

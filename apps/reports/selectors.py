@@ -102,6 +102,7 @@ def district_overview(*, today: dt.date | None = None) -> dict[str, Any]:
             {
                 "code": c.code,
                 "name": c.name,
+                "name_en": c.name_en,  # the English page's name; not part of the API's figures
                 "count": by_code[c.code],
                 "city_total": c.city_total,
                 "share_percent": share_percent(by_code[c.code], c.city_total),

@@ -32,13 +32,13 @@ class YearFilter(admin.SimpleListFilter):
 
 
 class ExpiryYearFilter(YearFilter):
-    title = _("有效期至（年） Expiry year")
+    title = _("有效期至（年）")
     parameter_name = "expires"
     field_name = "expires_on"
 
 
 class IssuedYearFilter(YearFilter):
-    title = _("发卡年度 Issued in")
+    title = _("发卡年度")
     parameter_name = "issued"
     field_name = "issued_on"
 

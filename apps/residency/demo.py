@@ -212,7 +212,7 @@ def seed(stdout=None) -> None:
 
     steps = (
         # action, from, to, actor, when (plan key), shift, note
-        ("create", "", Status.DRAFT, archive, "submitted", -1800, "纸质申请录入 / paper application entered"),
+        ("create", "", Status.DRAFT, archive, "submitted", -1800, "纸质申请录入"),
         ("submit", Status.DRAFT, Status.SUBMITTED, archive, "submitted", 0, ""),
         ("precheck", Status.SUBMITTED, Status.PRE_REVIEW, None, "submitted", 5, ""),
         ("accept", Status.PRE_REVIEW, Status.UNDER_REVIEW, clerk, "accepted", 0, "材料齐全，予以受理"),
@@ -261,7 +261,7 @@ def seed(stdout=None) -> None:
                     delta=1,
                     reference=application.number,
                     actor=approver,
-                    note="人才入户审批 / household registration approved",
+                    note="人才入户审批",
                     at=p["decided"],
                 )
                 for application, p in zip(applications, plans, strict=True)

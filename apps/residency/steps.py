@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from apps.core.exceptions import Conflict
 from apps.enterprises.models import Quota
@@ -31,7 +32,8 @@ class HukouSteps(ServiceSteps):
                 year=year,
                 actor=actor,
                 reference=application.number or "",
-                note="人才入户审批 / household registration approved",
+                # Kept in the quota ledger as written, in the portal's language.
+                note=gettext_noop("人才入户审批"),
             )
             application.result = {
                 **application.result,
@@ -78,16 +80,16 @@ class GreenCardSteps(ServiceSteps):
         today = timezone.localdate()
         if current is not None and self._card_class(application) == GreenCard.CardClass.B:
             if current.card_class == GreenCard.CardClass.B and current.renewal_count >= config["b_renewals"]:
-                problems.append("B卡仅可续期一次 / a B card can be renewed only once")
+                problems.append(gettext("B卡仅可续期一次"))
         if current is not None and current.card_class == GreenCard.CardClass.A and current.expires_on > today:
-            problems.append(f"已持有有效A卡至{current.expires_on} / already holds a valid A card")
+            problems.append(gettext("已持有有效A卡至%(date)s") % {"date": current.expires_on})
         return problems
 
     def on_approve(self, application: Any, *, actor: Any, inputs: dict[str, Any]) -> None:
         # Re-check at decision time: a card may have been issued since the pre-check.
         problems = self.eligibility_problems(application)
         if problems:
-            raise Conflict("；".join(problems))
+            raise Conflict(gettext("；").join(problems))
 
     def on_fulfil(self, application: Any, *, actor: Any, inputs: dict[str, Any]) -> None:
         config = self._config(application)
@@ -102,7 +104,7 @@ class GreenCardSteps(ServiceSteps):
             and previous.card_class == GreenCard.CardClass.B
         ):
             if previous.renewal_count >= config["b_renewals"]:
-                raise Conflict("B卡仅可续期一次 / a B card can be renewed only once")
+                raise Conflict(gettext("B卡仅可续期一次"))
             renewal_of, renewal_count = previous, previous.renewal_count + 1
         years = config["a_years"] if card_class == GreenCard.CardClass.A else config["b_years"]
         start = max(today, previous.expires_on) if renewal_of else today

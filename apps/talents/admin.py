@@ -22,6 +22,7 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
 
 from apps.core import crypto
@@ -143,7 +144,7 @@ class HoldingInlineForm(forms.ModelForm):
     def clean_category(self) -> TalentCategory:
         category = self.cleaned_data["category"]
         if "category" in self.changed_data and not category.active:
-            raise forms.ValidationError(_("该类别已停用 / this category is no longer in use"))
+            raise forms.ValidationError(_("该类别已停用"))
         return category
 
     def clean_evidence_upload(self) -> Any:
@@ -183,7 +184,7 @@ class HoldingInline(admin.TabularInline):
         if not obj.pk or not obj.evidence:
             return "—"
         url = reverse("admin:talents_talent_evidence", args=[obj.talent_id, obj.pk])
-        return format_html('<a href="{}">{}</a>', url, _("下载 / download"))
+        return format_html('<a href="{}">{}</a>', url, _("下载"))
 
 
 class HistoryInline(admin.TabularInline):
@@ -425,7 +426,7 @@ class ProfileClaimAdmin(FastChangeListMixin, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description=_("确认认领（人工核实后）/ Confirm claim"), permissions=["change"])
+    @admin.action(description=_("确认认领（人工核实后）"), permissions=["change"])
     def confirm_claim(self, request: HttpRequest, queryset: QuerySet[ProfileClaim]) -> None:
         confirmed = 0
         for claim in queryset.order_by("pk"):
@@ -436,7 +437,8 @@ class ProfileClaimAdmin(FastChangeListMixin, admin.ModelAdmin):
             else:
                 confirmed += 1
         if confirmed:
-            self.message_user(request, _("已确认 %(n)d 项认领 / %(n)d claims confirmed") % {"n": confirmed})
+            message = ngettext("已确认 %(n)d 项认领", "已确认 %(n)d 项认领", confirmed)
+            self.message_user(request, message % {"n": confirmed})
 
 
 @admin.register(ExportLog)

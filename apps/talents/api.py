@@ -8,6 +8,7 @@ from typing import Any
 
 import django_filters
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -28,14 +29,14 @@ from .models import Talent, TalentCategoryHolding
 
 
 class IsTalent(permissions.BasePermission):
-    message = "只有人才账户可以使用 / only talent accounts may use this"
+    message = gettext_lazy("只有人才账户可以使用")
 
     def has_permission(self, request, view) -> bool:
         return bool(request.user and request.user.is_authenticated and request.user.has_role(roles.TALENT))
 
 
 class IsStaffOrEnterpriseHR(permissions.BasePermission):
-    message = "只有区人社局工作人员和企业人事可以使用 / only district staff and enterprise HR may use this"
+    message = gettext_lazy("只有区人社局工作人员和企业人事可以使用")
 
     def has_permission(self, request, view) -> bool:
         user = request.user
@@ -196,7 +197,7 @@ class TalentMeView(APIView):
     def get(self, request):
         talent = selectors.talent_for_user(request.user)
         if talent is None:
-            raise NotFound("还没有人才档案 / no talent profile yet: PUT one, or claim an imported record")
+            raise NotFound(gettext("还没有人才档案，请先填写，或认领已导入的档案"))
         return Response(TalentSerializer(talent).data)
 
     @extend_schema(
@@ -322,7 +323,7 @@ class TalentMeEvidenceView(APIView):
     def post(self, request, code: str):
         talent = selectors.talent_for_user(request.user)
         if talent is None:
-            raise NotFound("还没有人才档案 / no talent profile yet")
+            raise NotFound(gettext("还没有人才档案"))
         holding = services.holding_evidence_upload(
             talent=talent, category_code=code, upload=request.FILES.get("file"), actor=request.user, source="api"
         )

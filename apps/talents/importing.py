@@ -27,7 +27,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import EmailValidator
 from django.db import IntegrityError
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from apps.core.identifiers import IdentifierError, credit_code_validate, phone_validate, resident_id_parse
 from apps.core.spreadsheets import (
@@ -68,7 +69,7 @@ _CATEGORY_SPLIT = re.compile(r"[;；,，、\s]+")
 _EDUCATION_SHORT = {"博士": "doctorate", "硕士": "master", "本科": "bachelor", "专科": "college", "大专": "college"}
 _DB_CHUNK = 5000
 
-REQUIRED = "必填 / required"
+REQUIRED = gettext_lazy("必填")
 
 
 @dataclass
@@ -102,6 +103,9 @@ class TalentRowValidator:
         # Looked up by code or label, once here: the labels are lazy translations, slow per row.
         self.education_choices = [(code, str(label)) for code, label in Talent.Education.choices]
         self.education = {header_key(v): code for code, label in self.education_choices for v in (code, label)}
+        # A file written in the portal's language reads the same whichever language the importer uses.
+        with translation.override(settings.LANGUAGE_CODE):
+            self.education.update({header_key(str(label)): code for code, label in Talent.Education.choices})
         self.education.update(_EDUCATION_SHORT)
 
     def pii_hash(self, value: str) -> str:
@@ -156,16 +160,16 @@ class TalentRowValidator:
 
         for key, limit in _MAX_LENGTHS.items():
             if len(cells.get(key, "")) > limit:
-                error(key, f"最多{limit}个字符 / at most {limit} characters")
+                error(key, gettext("最多%(limit)d个字符") % {"limit": limit})
         name = cells.get("name", "")
         if not name:
-            error("name", REQUIRED)
+            error("name", str(REQUIRED))
 
         id_text = cells.get("id_number", "")
         parsed = None
         id_hash = ""
         if not id_text:
-            error("id_number", REQUIRED)
+            error("id_number", str(REQUIRED))
         else:
             try:
                 parsed = resident_id_parse(id_text, today=self.today)
@@ -175,7 +179,7 @@ class TalentRowValidator:
                 id_hash = self.pii_hash(parsed.number)
                 first = seen_ids.setdefault(id_hash, number)
                 if first != number:
-                    error("id_number", f"与第{first}行重复 / the same resident ID as row {first}")
+                    error("id_number", pgettext("resident ID", "与第%(row)d行重复") % {"row": first})
 
         phone = cells.get("phone", "")
         phone_hash = None
@@ -192,14 +196,14 @@ class TalentRowValidator:
             try:
                 self._email(email)
             except DjangoValidationError:
-                error("email", "电子邮箱格式不正确 / not a valid e-mail address")
+                error("email", gettext("电子邮箱格式不正确"))
 
         education = cells.get("education", "")
         if education:
             code = self.education.get(education) or self.education.get(header_key(education))
             if code is None:
-                choices = "、".join(f"{label}({code})" for code, label in self.education_choices)
-                error("education", f"应为以下之一 / one of: {choices}")
+                choices = gettext("、").join(f"{label}({code})" for code, label in self.education_choices)
+                error("education", gettext("应为以下之一：%(options)s") % {"options": choices})
             education = code or ""
 
         code = cells.get("employer_credit_code", "")
@@ -230,7 +234,8 @@ class TalentRowValidator:
                 category_ids.append(found[0])
                 category_codes.append(found[1])
         if unknown:
-            error("categories", f"未知的人才类别 / unknown category: {'、'.join(unknown)}")
+            unknown_list = gettext("、").join(unknown)
+            error("categories", gettext("未知的人才类别：%(categories)s") % {"categories": unknown_list})
 
         year = None
         year_text = cells.get("year", "")
@@ -241,7 +246,7 @@ class TalentRowValidator:
                 error("year", str(exc))
             else:
                 if not category_ids and not unknown:
-                    error("year", "填写入选年度时须填写人才类别 / a year needs a category")
+                    error("year", gettext("填写入选年度时须填写人才类别"))
 
         if errors or parsed is None:
             return None, errors, valid_code, id_hash or None
@@ -289,7 +294,7 @@ class TalentRowValidator:
                     RowError(
                         number,
                         headers.label("employer_credit_code"),
-                        f"没有该统一社会信用代码的企业，请先登记企业 / no enterprise with credit code {code}",
+                        gettext("没有该统一社会信用代码的企业，请先登记企业"),
                     )
                 )
                 valid.pop(number, None)
@@ -309,7 +314,7 @@ class TalentRowValidator:
                     RowError(
                         number,
                         headers.label("id_number"),
-                        "该身份证号码已登记在人才信息库 / this resident ID is already registered",
+                        gettext("该身份证号码已登记在人才信息库"),
                     )
                 )
                 valid.pop(number, None)
@@ -357,8 +362,7 @@ def talent_import(
             RowError(
                 HEADER_ROW,
                 TALENT_COLUMNS.by_key["id_number"].label,
-                "导入期间有身份证号码被登记，已全部撤销，请重新导入 / a resident ID was registered meanwhile: "
-                "nothing was imported, run the import again",
+                gettext("导入期间有身份证号码被登记，已全部撤销，请重新导入"),
             )
         ]
     report.timings["write"] = time.perf_counter() - started

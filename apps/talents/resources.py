@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext_lazy
 from import_export.fields import Field
 
 from apps.core.spreadsheets import HeaderMap, RowError, SheetResource
@@ -56,7 +57,7 @@ class TalentResource(SheetResource):
             "year",
         )
         force_init_instance = True
-        name = "人才信息 Talents"
+        name = gettext_lazy("人才信息")
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)

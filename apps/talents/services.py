@@ -13,6 +13,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.core import crypto
 from apps.core.exceptions import Conflict, NotFound, NotPermitted, ValidationFailed
@@ -73,7 +74,7 @@ def _employer(value: Any) -> Any:
         return value
     enterprise = Enterprise.objects.filter(pk=value).first() if str(value).isdigit() else None
     if enterprise is None:
-        raise ValidationFailed("没有该企业 / no such enterprise")
+        raise ValidationFailed(gettext("没有该企业"))
     return enterprise
 
 
@@ -90,7 +91,7 @@ def clean_profile_input(data: dict[str, Any], *, instance: Talent | None = None)
         if key == "name":
             value = (value or "").strip()
             if not value:
-                errors["name"] = ["必填 / this field is required"]
+                errors["name"] = [gettext("必填")]
                 continue
         elif key == "id_number" and value:
             try:
@@ -106,7 +107,7 @@ def clean_profile_input(data: dict[str, Any], *, instance: Talent | None = None)
             if instance is not None:
                 holder = holder.exclude(pk=instance.pk)
             if holder.exists():
-                errors["id_number"] = ["该身份证号码已登记在其他档案 / this resident ID belongs to another record"]
+                errors["id_number"] = [gettext("该身份证号码已登记在其他档案")]
                 continue
         elif key == "phone":
             if value:
@@ -122,13 +123,15 @@ def clean_profile_input(data: dict[str, Any], *, instance: Talent | None = None)
             # Cleared: the keyed hash and what was derived from the number go with it.
             cleaned.update(id_number_hash=None, birth_date=None, sex="")
         elif key == "education" and value and value not in Talent.Education.values:
-            errors["education"] = [f"one of {', '.join(Talent.Education.values)}"]
+            errors["education"] = [
+                gettext("应为以下之一：%(options)s") % {"options": ", ".join(Talent.Education.values)}
+            ]
             continue
         elif key == "email" and value:
             try:
                 validate_email(value)
             except DjangoValidationError:
-                errors["email"] = ["电子邮箱格式不正确 / enter a valid e-mail address"]
+                errors["email"] = [gettext("电子邮箱格式不正确")]
                 continue
         elif key == "employer":
             try:
@@ -137,7 +140,7 @@ def clean_profile_input(data: dict[str, Any], *, instance: Talent | None = None)
                 errors["employer"] = [str(exc.detail)]
             continue
         if isinstance(value, str) and key in _MAX_LENGTHS and len(value) > _MAX_LENGTHS[key]:
-            errors[key] = [f"最多{_MAX_LENGTHS[key]}个字符 / at most {_MAX_LENGTHS[key]} characters"]
+            errors[key] = [gettext("最多%(limit)d个字符") % {"limit": _MAX_LENGTHS[key]}]
             continue
         cleaned[key] = value if value is not None else ""
     if errors:
@@ -159,18 +162,16 @@ def _record_changes(talent: Talent, before: dict[str, Any], *, actor: Any, sourc
 def talent_create(*, actor: Any = None, user: Any = None, source: str = "api", **data: Any) -> Talent:
     """Create a profile (staff entry or import: ``user`` None; a talent's own: ``user`` set)."""
     if "name" not in data:
-        raise ValidationFailed({"name": ["必填 / this field is required"]})
+        raise ValidationFailed({"name": [gettext("必填")]})
     cleaned = clean_profile_input(data)
     if user is not None and Talent.objects.filter(user=user).exists():
-        raise Conflict("this account already has a talent profile")
+        raise Conflict(gettext("此账户已有人才档案"))
     talent = Talent(user=user, **cleaned)
     try:
         with transaction.atomic():
             talent.save()
     except IntegrityError:
-        raise ValidationFailed(
-            {"id_number": ["该身份证号码已登记在其他档案 / this resident ID belongs to another record"]}
-        )
+        raise ValidationFailed({"id_number": [gettext("该身份证号码已登记在其他档案")]})
     TalentProfileChange.objects.create(
         talent=talent,
         actor=actor,
@@ -191,9 +192,7 @@ def talent_update(*, talent: Talent, actor: Any = None, source: str = "api", **d
         with transaction.atomic():
             talent.save()
     except IntegrityError:
-        raise ValidationFailed(
-            {"id_number": ["该身份证号码已登记在其他档案 / this resident ID belongs to another record"]}
-        )
+        raise ValidationFailed({"id_number": [gettext("该身份证号码已登记在其他档案")]})
     _record_changes(talent, before, actor=actor, source=source)
     return talent
 
@@ -222,17 +221,8 @@ def talent_profile_save_for_user(*, user: Any, categories: list[Any] | None = No
         other_talent = other.first()
         if other_talent is not None:
             if other_talent.user_id is None:
-                raise Conflict(
-                    {
-                        "id_number": [
-                            "该身份证号码已有人才档案，请通过认领验证后关联 / a record with this resident ID exists: "
-                            "claim it (POST /api/v1/talents/me/claim/)"
-                        ]
-                    }
-                )
-            raise ValidationFailed(
-                {"id_number": ["该身份证号码已被其他账户使用 / this resident ID is held by another account"]}
-            )
+                raise Conflict({"id_number": [gettext("该身份证号码已有人才档案，请通过认领验证后关联")]})
+            raise ValidationFailed({"id_number": [gettext("该身份证号码已被其他账户使用")]})
     if talent is None:
         data.setdefault("name", "")
         talent = talent_create(actor=user, user=user, source="api", **data)
@@ -385,7 +375,7 @@ def evidence_check(upload: Any) -> CheckedUpload:
         upload,
         accepted_types=("pdf", "jpeg", "png"),
         max_mb=EVIDENCE_MAX_BYTES // (1024 * 1024),
-        type_error="文件类型不符 / the file's content is not a PDF, JPEG or PNG",
+        type_error=gettext("文件类型不符，应为：%(types)s") % {"types": "PDF, JPEG, PNG"},
     )
 
 
@@ -424,7 +414,7 @@ def holding_evidence_upload(
         .first()
     )
     if holding is None:
-        raise NotFound("没有该人才类别认定 / no such category held")
+        raise NotFound(gettext("没有该人才类别认定"))
     checked = evidence_check(upload)
     previous = holding.evidence.name or ""
     holding.evidence.save("evidence", upload, save=False)  # evidence_upload_to: a random name
@@ -479,11 +469,9 @@ def claim_start(*, user: Any, id_number: str) -> ProfileClaim:
         raise ValidationFailed({"id_number": [str(exc)]})
     talent = Talent.objects.select_for_update().filter(id_number_hash=crypto.pii_hash(number)).first()
     if talent is None:
-        raise NotFound("no imported record with this resident ID")
+        raise NotFound(gettext("没有该身份证号码的已导入档案"))
     if talent.user_id is not None:
-        raise ValidationFailed(
-            {"id_number": ["该身份证号码已被其他账户使用 / this resident ID is held by another account"]}
-        )
+        raise ValidationFailed({"id_number": [gettext("该身份证号码已被其他账户使用")]})
     ProfileClaim.objects.filter(talent=talent, user=user, status=ProfileClaim.Status.PENDING).update(
         status=ProfileClaim.Status.EXPIRED
     )
@@ -520,19 +508,19 @@ def claim_confirm_code(*, user: Any, claim_id: int, code: str) -> Talent:
     with transaction.atomic():
         claim = ProfileClaim.objects.select_for_update().filter(pk=claim_id, user=user).first()
         if claim is None:
-            raise NotFound("claim not found")
+            raise NotFound(gettext("没有该认领申请"))
         if claim.status != ProfileClaim.Status.PENDING:
-            raise Conflict("this claim is no longer pending")
+            raise Conflict(gettext("该认领申请已处理"))
         if not claim.code_hash:
-            raise Conflict("this record has no phone: district staff will confirm the claim")
+            raise Conflict(gettext("该档案没有登记手机号码，将由区人社局工作人员核实认领"))
         if claim.expires_at < timezone.now() or claim.attempts >= CLAIM_MAX_ATTEMPTS:
             claim.status = ProfileClaim.Status.EXPIRED
             claim.save(update_fields=["status", "updated_at"])
-            error = Conflict("the code has expired or too many wrong codes were entered: start again")
+            error = Conflict(gettext("验证码已过期或输错次数过多，请重新开始"))
         elif not secrets.compare_digest(claim.code_hash, crypto.pii_hash(f"claim:{(code or '').strip()}")):
             claim.attempts += 1
             claim.save(update_fields=["attempts", "updated_at"])
-            error = ValidationFailed({"code": ["验证码错误 / wrong code"]})
+            error = ValidationFailed({"code": [gettext("验证码错误")]})
         else:
             return _claim_complete(claim, confirmed_by=None)
     raise error
@@ -544,9 +532,9 @@ def claim_confirm_by_staff(*, claim_id: int, staff: Any) -> Talent:
         raise NotPermitted()
     claim = ProfileClaim.objects.select_for_update().filter(pk=claim_id).first()
     if claim is None:
-        raise NotFound("claim not found")
+        raise NotFound(gettext("没有该认领申请"))
     if claim.status != ProfileClaim.Status.PENDING:
-        raise Conflict("this claim is no longer pending")
+        raise Conflict(gettext("该认领申请已处理"))
     return _claim_complete(claim, confirmed_by=staff)
 
 
@@ -567,19 +555,16 @@ def _claimant_placeholder(user: Any, *, lock: bool) -> Talent | None:
     if own is None:
         return None
     if own.id_number_hash:
-        raise Conflict("this account already has a talent profile")
+        raise Conflict(gettext("此账户已有人才档案"))
     if _has_applications(own):
-        raise Conflict(
-            "此账户的人才档案已有申请，无法自动合并，请联系区人社局工作人员 / this account's profile has "
-            "applications and cannot be replaced by the claimed record: contact district staff"
-        )
+        raise Conflict(gettext("此账户的人才档案已有申请，无法自动合并，请联系区人社局工作人员"))
     return own
 
 
 def _claim_complete(claim: ProfileClaim, *, confirmed_by: Any) -> Talent:
     talent = Talent.objects.select_for_update().get(pk=claim.talent_id)
     if talent.user_id is not None:
-        raise Conflict("this record was claimed by another account")
+        raise Conflict(gettext("该档案已被其他账户认领"))
     # Checked again under the lock: the placeholder may have gained a resident ID or an application
     # since the claim started.
     placeholder = _claimant_placeholder(claim.user, lock=True)
@@ -605,10 +590,7 @@ def _claim_complete(claim: ProfileClaim, *, confirmed_by: Any) -> Talent:
                 placeholder.delete()
         except ProtectedError:
             # Something else (a card, say) already points at the placeholder: staff sort it out.
-            raise Conflict(
-                "此账户的人才档案已被其他记录引用，无法自动合并，请联系区人社局工作人员 / this account's profile "
-                "is referenced by other records and cannot be replaced by the claimed record: contact district staff"
-            )
+            raise Conflict(gettext("此账户的人才档案已被其他记录引用，无法自动合并，请联系区人社局工作人员"))
         _evidence_delete_on_commit(evidence)
     talent.user_id = claim.user_id
     talent.save(update_fields=["user", "updated_at"])

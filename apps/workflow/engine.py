@@ -14,6 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext, pgettext_lazy
+
 from apps.accounts import roles
 from apps.core.exceptions import ValidationFailed
 
@@ -30,51 +33,73 @@ class Transition:
     target: str
     roles: frozenset[str]
     inputs: tuple[str, ...] = ()  # required inputs, checked before anything changes
-    label: str = ""
+    # The action's button, in the "action" context: 不予批准 the button ("Reject"), not the state.
+    label: str | Promise = ""
 
 
 def _t(
-    action: str, sources: Iterable[str], target: str, who: Iterable[str], inputs=(), label: str = ""
+    action: str, sources: Iterable[str], target: str, who: Iterable[str], inputs=(), label: str | Promise = ""
 ) -> list[Transition]:
     return [Transition(action, s, target, frozenset(who), tuple(inputs), label) for s in sources]
 
 
 S = Status
 TABLE: tuple[Transition, ...] = tuple(
-    _t("submit", [S.DRAFT], S.SUBMITTED, [APPLICANT], label="提交 Submit")
-    + _t("resubmit", [S.RETURNED], S.SUBMITTED, [APPLICANT], label="重新提交 Resubmit")
+    _t("submit", [S.DRAFT], S.SUBMITTED, [APPLICANT], label=pgettext_lazy("action", "提交"))
+    + _t("resubmit", [S.RETURNED], S.SUBMITTED, [APPLICANT], label=pgettext_lazy("action", "重新提交"))
     + _t(
         "withdraw",
         [S.DRAFT, S.SUBMITTED, S.RETURNED, S.PRE_REVIEW, S.UNDER_REVIEW],
         S.WITHDRAWN,
         [APPLICANT],
-        label="撤回 Withdraw",
+        label=pgettext_lazy("action", "撤回"),
     )
-    + _t("precheck", [S.SUBMITTED], S.PRE_REVIEW, [SYSTEM], label="自动预审 Pre-check")
-    + _t("accept", [S.PRE_REVIEW], S.UNDER_REVIEW, [roles.INTAKE_CLERK], label="受理 Accept")
+    + _t("precheck", [S.SUBMITTED], S.PRE_REVIEW, [SYSTEM], label=pgettext_lazy("action", "自动预审"))
+    + _t("accept", [S.PRE_REVIEW], S.UNDER_REVIEW, [roles.INTAKE_CLERK], label=pgettext_lazy("action", "受理"))
     + _t(
         "accept_with_missing",
         [S.PRE_REVIEW],
         S.UNDER_REVIEW,
         [roles.INTAKE_CLERK],
         inputs=("supplement_days",),
-        label="容缺受理 Accept with missing materials",
+        label=pgettext_lazy("action", "容缺受理"),
     )
-    + _t("return", [S.PRE_REVIEW], S.RETURNED, [roles.INTAKE_CLERK], label="退回补正 Return")
-    + _t("return", [S.UNDER_REVIEW], S.RETURNED, [roles.REVIEWER], label="退回补正 Return")
-    + _t("return", [S.PENDING_APPROVAL], S.RETURNED, [roles.APPROVER], label="退回补正 Return")
-    + _t("recommend", [S.UNDER_REVIEW], S.PENDING_APPROVAL, [roles.REVIEWER], label="审核通过 Recommend")
-    + _t("approve", [S.PENDING_APPROVAL], S.APPROVED, [roles.APPROVER], label="批准 Approve")
-    + _t("reject", [S.PRE_REVIEW], S.REJECTED, [roles.INTAKE_CLERK], inputs=("reason",), label="不予受理 Reject")
-    + _t("reject", [S.UNDER_REVIEW], S.REJECTED, [roles.REVIEWER], inputs=("reason",), label="不予批准 Reject")
-    + _t("reject", [S.PENDING_APPROVAL], S.REJECTED, [roles.APPROVER], inputs=("reason",), label="不予批准 Reject")
-    + _t("fulfil", [S.APPROVED], S.COMPLETED, [roles.INTAKE_CLERK], label="办结 Fulfil")
+    + _t("return", [S.PRE_REVIEW], S.RETURNED, [roles.INTAKE_CLERK], label=pgettext_lazy("action", "退回补正"))
+    + _t("return", [S.UNDER_REVIEW], S.RETURNED, [roles.REVIEWER], label=pgettext_lazy("action", "退回补正"))
+    + _t("return", [S.PENDING_APPROVAL], S.RETURNED, [roles.APPROVER], label=pgettext_lazy("action", "退回补正"))
+    + _t("recommend", [S.UNDER_REVIEW], S.PENDING_APPROVAL, [roles.REVIEWER], label=pgettext_lazy("action", "审核通过"))
+    + _t("approve", [S.PENDING_APPROVAL], S.APPROVED, [roles.APPROVER], label=pgettext_lazy("action", "批准"))
+    + _t(
+        "reject",
+        [S.PRE_REVIEW],
+        S.REJECTED,
+        [roles.INTAKE_CLERK],
+        inputs=("reason",),
+        label=pgettext_lazy("action", "不予受理"),
+    )
+    + _t(
+        "reject",
+        [S.UNDER_REVIEW],
+        S.REJECTED,
+        [roles.REVIEWER],
+        inputs=("reason",),
+        label=pgettext_lazy("action", "不予批准"),
+    )
+    + _t(
+        "reject",
+        [S.PENDING_APPROVAL],
+        S.REJECTED,
+        [roles.APPROVER],
+        inputs=("reason",),
+        label=pgettext_lazy("action", "不予批准"),
+    )
+    + _t("fulfil", [S.APPROVED], S.COMPLETED, [roles.INTAKE_CLERK], label=pgettext_lazy("action", "办结"))
     + _t(
         "supplement_expired",
         [S.UNDER_REVIEW, S.PENDING_APPROVAL],
         S.REJECTED,
         [SYSTEM],
-        label="逾期未补正 Supplement overdue",
+        label=pgettext_lazy("action", "逾期未补正"),
     )
 )
 
@@ -118,23 +143,17 @@ def data_bounds_check(data: Any) -> dict[str, Any]:
     """``data`` must be a JSON object of at most ``MAX_DATA_BYTES`` (UTF-8) nested at most
     ``MAX_DATA_DEPTH`` deep, without any key the engine owns. 400 otherwise."""
     if not isinstance(data, dict):
-        raise ValidationFailed({"data": ["申请内容须为JSON对象 / data must be a JSON object"]})
+        raise ValidationFailed({"data": [gettext("申请内容须为JSON对象")]})
     if read_only := sorted(str(key) for key in data if key in read_only_data_keys()):
-        raise ValidationFailed(
-            {key: [f"只读字段，不能作为申请内容提交 / {key} is read-only: the workflow sets it"] for key in read_only}
-        )
+        raise ValidationFailed({key: [gettext("只读字段，不能作为申请内容提交")] for key in read_only})
     if _depth_exceeds(data, MAX_DATA_DEPTH):
-        raise ValidationFailed(
-            {"data": [f"申请内容嵌套不得超过{MAX_DATA_DEPTH}层 / data may nest at most {MAX_DATA_DEPTH} levels deep"]}
-        )
+        raise ValidationFailed({"data": [gettext("申请内容嵌套不得超过%(depth)d层") % {"depth": MAX_DATA_DEPTH}]})
     try:
         size = len(json.dumps(data, ensure_ascii=False).encode())
     except (TypeError, ValueError):
-        raise ValidationFailed({"data": ["申请内容须为JSON对象 / data must be a JSON object"]})
+        raise ValidationFailed({"data": [gettext("申请内容须为JSON对象")]})
     if size > MAX_DATA_BYTES:
-        raise ValidationFailed(
-            {"data": [f"申请内容不得超过{MAX_DATA_BYTES // 1024} KB / data may not exceed {MAX_DATA_BYTES // 1024} KB"]}
-        )
+        raise ValidationFailed({"data": [gettext("申请内容不得超过%(kb)d KB") % {"kb": MAX_DATA_BYTES // 1024}]})
     return data
 
 

@@ -8,6 +8,8 @@
 
 Which notices an application has follows from its event history, so a notice reads the same
 whenever it is printed: each one is built from the event that gave rise to it (the latest such event).
+A notice is printed in the reader's language (Chinese by default): its texts are msgids of the
+English catalogue, and the catalog's English names stand in for the service's and materials' names.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import get_language, gettext, gettext_lazy
 
 from apps.core.workdays import add_working_days, working_days_between
 
+from . import links
 from .models import Application, ApplicationEvent
 from .states import CLOCK_RUNNING, Status
 
@@ -28,10 +32,9 @@ MISSING_MATERIALS = "missing_materials"
 REFUSAL = "refusal"
 KINDS = (ACCEPTANCE, MISSING_MATERIALS, REFUSAL)
 
-OFFICE = "广州市海珠区人力资源和社会保障局"
-OFFICE_EN = "Haizhu District Human Resources and Social Security Bureau, Guangzhou"
-DEFAULT_SERVICE_POINT = "海珠区政务服务中心人才服务窗口"
-PORTAL_NAME = "海珠区人才服务平台"
+OFFICE = gettext_lazy("广州市海珠区人力资源和社会保障局")
+DEFAULT_SERVICE_POINT = gettext_lazy("海珠区政务服务中心人才服务窗口")
+PORTAL_NAME = gettext_lazy("海珠区人才服务平台")
 
 ACCEPT_ACTIONS = frozenset({"accept", "accept_with_missing"})
 # Actions that stop the decision clock (engine: _pause_clock); their event date ends a running segment.
@@ -40,19 +43,16 @@ NOTICE_ACTIONS = ACCEPT_ACTIONS | PAUSE_ACTIONS
 
 # Appeal rights every refusal states (行政复议法 2023 第二十条、第二十四条; 行政诉讼法 第四十六条).
 APPEAL_REVIEW_DAYS = 60
-APPEAL_REVIEW_BODY = "广州市海珠区人民政府"
+APPEAL_REVIEW_BODY = gettext_lazy("广州市海珠区人民政府")
 APPEAL_LITIGATION_MONTHS = 6
 
 TITLES = {
-    ACCEPTANCE: "受理通知书",
-    MISSING_MATERIALS: "一次性告知书",
-    REFUSAL: "不予批准决定书",
+    ACCEPTANCE: gettext_lazy("受理通知书"),
+    MISSING_MATERIALS: gettext_lazy("一次性告知书"),
+    REFUSAL: gettext_lazy("不予批准决定书"),
 }
-TITLES_EN = {
-    ACCEPTANCE: "Notice of acceptance",
-    MISSING_MATERIALS: "One-time notice of missing materials",
-    REFUSAL: "Decision of refusal",
-}
+# The refusal of an application that was never accepted (rejected at intake).
+NOT_ACCEPTED_TITLE = gettext_lazy("不予受理决定书")
 # Document-number word (文号) per notice.
 ABBREVIATIONS = {ACCEPTANCE: "受", MISSING_MATERIALS: "补", REFUSAL: "决"}
 
@@ -114,8 +114,8 @@ def notices_for(application: Application) -> list[dict[str, str]]:
     result = []
     for kind in KINDS:
         if kind in found:
-            title = _refusal_title(found[kind])[0] if kind == REFUSAL else TITLES[kind]
-            result.append({"kind": kind, "title": title, "url": notice_url(application.pk, kind)})
+            title = _title(kind, found[kind])
+            result.append({"kind": kind, "title": str(title), "url": notice_url(application.pk, kind)})
     return result
 
 
@@ -147,14 +147,31 @@ def _supplement_deadline(application: Application, events: list[_Event], told: _
     return add_working_days(told.on, int(days)) if days else None
 
 
-def _refusal_title(event: _Event) -> tuple[str, str]:
-    if event.action == "reject" and event.from_status == Status.PRE_REVIEW:
-        return "不予受理决定书", "Decision not to accept the application"
-    return TITLES[REFUSAL], TITLES_EN[REFUSAL]
+def _not_accepted(event: _Event) -> bool:
+    """A refusal at intake (不予受理), as opposed to a refusal to approve (不予批准)."""
+    return event.action == "reject" and event.from_status == Status.PRE_REVIEW
+
+
+def _title(kind: str, event: _Event) -> Any:
+    return NOT_ACCEPTED_TITLE if kind == REFUSAL and _not_accepted(event) else TITLES[kind]
+
+
+def _english() -> bool:
+    return (get_language() or "").lower().startswith("en")
+
+
+def _localized(name: str, name_en: str) -> str:
+    """The catalog's English name for an English reader, when it has one."""
+    return name_en if name_en and _english() else name
 
 
 def _material_names(application: Application) -> list[tuple[str, str, bool]]:
-    return list(application.service.materials.order_by("sort_order", "id").values_list("code", "name", "required"))
+    rows = application.service.materials.order_by("sort_order", "id").values_list("code", "name", "name_en", "required")
+    return [(code, _localized(name, name_en), required) for code, name, name_en, required in rows]
+
+
+def _reason(text: str) -> str:
+    return gettext(text) if text else ""
 
 
 def notice_build(application: Application, kind: str) -> dict[str, Any] | None:
@@ -167,22 +184,18 @@ def notice_build(application: Application, kind: str) -> dict[str, Any] | None:
         return None
     service = application.service
     talent = application.applicant
-    title, title_en = _refusal_title(event) if kind == REFUSAL else (TITLES[kind], TITLES_EN[kind])
     context: dict[str, Any] = {
         "kind": kind,
-        "title": title,
-        "title_en": title_en,
+        "title": _title(kind, event),
         "document_number": f"海人社{ABBREVIATIONS[kind]}〔{event.on.year}〕{event.pk}号",
         "issued_on": event.on,
         "application": application,
         "number": application.number,
-        "service_name": service.name,
-        "service_name_en": service.name_en,
+        "service_name": _localized(service.name, service.name_en),
         "applicant_name": talent.name,
         "applicant_id_masked": talent.id_number_masked,
         "enterprise_name": application.enterprise.name if application.enterprise_id else "",
         "office": (service.config or {}).get("office") or OFFICE,
-        "office_en": OFFICE_EN,
         "service_point": (service.config or {}).get("service_point") or DEFAULT_SERVICE_POINT,
         "portal_name": PORTAL_NAME,
         "submitted_on": timezone.localdate(application.submitted_at) if application.submitted_at else None,
@@ -211,7 +224,8 @@ def notice_build(application: Application, kind: str) -> dict[str, Any] | None:
                 {"code": code, "name": name, "required": required, "missing": code in missing_codes}
                 for code, name, required in materials
             ],
-            upload_path=f"/api/v1/applications/{application.pk}/attachments/",
+            # Where the applicant's side uploads on the web: the talent's page, or the HR page when HR applied.
+            upload_url=links.absolute(links.applicant_application_path(application)),
         )
     else:
         overdue = event.action == "supplement_expired"
@@ -220,8 +234,9 @@ def notice_build(application: Application, kind: str) -> dict[str, Any] | None:
         )
         names = {code: name for code, name, _ in _material_names(application)} if missing_codes else {}
         context.update(
-            not_accepted=title.startswith("不予受理"),
-            reason=event.data.get("reason") or application.reject_reason,
+            not_accepted=_not_accepted(event),
+            # A reason the engine wrote itself (逾期未补正材料) is a msgid: in the reader's language.
+            reason=_reason(event.data.get("reason") or application.reject_reason),
             overdue_materials=[names.get(code, code) for code in missing_codes],
             overdue_supplement_deadline=event.data.get("supplement_deadline") or "",
             decided_on=timezone.localdate(application.decided_at) if application.decided_at else event.on,

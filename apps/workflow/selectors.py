@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext
 
 from apps.accounts import roles
 
@@ -43,9 +44,9 @@ def duty_conflict(user: Any, application: Application, transition: engine.Transi
     if engine.APPLICANT in transition.roles or engine.SYSTEM in transition.roles:
         return None
     if is_applicant(user, application):
-        return "no one acts on their own application"
+        return gettext("任何人不能办理本人的申请")
     if transition.action == "approve" and application.recommended_by_id == user.pk:
-        return "the staff member who recommended an application may not approve it"
+        return gettext("审核通过该申请的工作人员不能再批准该申请")
     return None
 
 
@@ -53,6 +54,18 @@ def awaiting_supplement(application: Application, action: str) -> bool:
     """Whether ``action`` must wait: materials accepted as missing (容缺受理) are still outstanding.
     Only ``accept_with_missing`` leaves ``missing_materials`` set on an application under review."""
     return action in AWAIT_SUPPLEMENT and application.status in CLOCK_RUNNING and bool(application.missing_materials)
+
+
+def precheck_report_shown(report: dict[str, Any] | None) -> dict[str, Any]:
+    """A stored pre-check report with its messages in the reader's language (they are stored in the
+    portal's, as msgids)."""
+    report = dict(report or {})
+    if report.get("issues"):
+        report["issues"] = [
+            {**issue, "message": gettext(issue["message"])} if issue.get("message") else issue
+            for issue in report["issues"]
+        ]
+    return report
 
 
 def available_actions(user: Any, application: Application) -> list[str]:

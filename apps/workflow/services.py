@@ -7,8 +7,10 @@ import logging
 import re
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import get_language, gettext, gettext_noop
 
 from apps.accounts import roles
 from apps.core.exceptions import Conflict, NotFound, NotPermitted, ValidationFailed
@@ -38,33 +40,29 @@ def application_create(
     """Create a draft. A talent applies for themselves; an HR user for a talent of their enterprise."""
     service = ServiceDefinition.objects.filter(code=service_code, active=True).first()
     if service is None:
-        raise ValidationFailed({"service": [f"unknown service: {service_code}"]})
+        raise ValidationFailed({"service": [gettext("没有该服务事项：%(code)s") % {"code": service_code}]})
     if user.has_role(roles.ENTERPRISE_HR) and talent_id is not None:
         if ServiceDefinition.ApplicantKind.ENTERPRISE_HR not in service.applicant_kinds:
-            raise NotPermitted("enterprise HR may not apply for this service on a talent's behalf")
+            raise NotPermitted(gettext("企业人事不能代人才申请本事项"))
         enterprise = enterprise_for_user(user)
         talent = Talent.objects.filter(pk=talent_id).first()
         if enterprise is None or talent is None or talent.employer_id != enterprise.pk:
-            raise ValidationFailed({"talent": ["not a talent of your enterprise"]})
+            raise ValidationFailed({"talent": [gettext("不是本企业的人才")]})
     elif user.has_role(roles.TALENT):
         if ServiceDefinition.ApplicantKind.TALENT not in service.applicant_kinds:
-            raise NotPermitted("talents may not apply for this service themselves")
+            raise NotPermitted(gettext("本事项不能由人才本人申请"))
         talent = Talent.objects.filter(user=user).first()
         if talent is None:
-            raise ValidationFailed(
-                {"talent": ["请先完善人才信息 / create your talent profile first (PUT /api/v1/talents/me/)"]}
-            )
+            raise ValidationFailed({"talent": [gettext("请先完善人才信息")]})
         if talent_id is not None and talent_id != talent.pk:
-            raise ValidationFailed({"talent": ["a talent applies only for themselves"]})
+            raise ValidationFailed({"talent": [gettext("人才只能为本人申请")]})
     elif user.has_role(roles.ENTERPRISE_HR):
         # The role may create applications; the request lacks the talent it is for.
         if ServiceDefinition.ApplicantKind.ENTERPRISE_HR not in service.applicant_kinds:
-            raise NotPermitted("enterprise HR may not apply for this service on a talent's behalf")
-        raise ValidationFailed(
-            {"talent": ["企业人事须指明为本企业哪位人才申请 / HR applies for a talent of its enterprise: give talent"]}
-        )
+            raise NotPermitted(gettext("企业人事不能代人才申请本事项"))
+        raise ValidationFailed({"talent": [gettext("企业人事须指明为本企业哪位人才申请")]})
     else:
-        raise NotPermitted("only talents and enterprise HR create applications")
+        raise NotPermitted(gettext("只有人才和企业人事可以创建申请"))
     steps = engine.steps_for(service.code)
     application = Application(service=service, applicant=talent, submitted_by=user, enterprise=talent.employer)
     application.data = steps.clean_data(dict(data or {}), application=application)
@@ -79,9 +77,9 @@ def application_create(
 def application_update(*, application_id: int, user: Any, data: dict) -> Application:
     application = _locked_visible(application_id, user)
     if not selectors.is_applicant(user, application):
-        raise NotPermitted("only the applicant edits an application")
+        raise NotPermitted(gettext("只有申请人可以修改申请"))
     if application.status not in (Status.DRAFT, Status.RETURNED):
-        raise Conflict(f"an application in state {application.status} cannot be edited")
+        raise Conflict(gettext("申请当前状态为「%(status)s」，不能修改") % {"status": application.get_status_display()})
     steps = engine.steps_for(application.service.code)
     # A key the engine owns may have been stored before such keys were refused: drop it rather
     # than refuse every later edit for something the applicant did not send this time.
@@ -99,7 +97,7 @@ def _locked_visible(application_id: int, user: Any) -> Application:
         .first()
     )
     if application is None or not selectors.applications_visible_to(user).filter(pk=application_id).exists():
-        raise NotFound("application not found")
+        raise NotFound(gettext("没有该申请"))
     return application
 
 
@@ -114,22 +112,22 @@ def attachment_upload(*, application_id: int, user: Any, material_code: str, upl
     容缺受理 is how the applicant supplements; when none is missing any more, that is recorded."""
     application = _locked_visible(application_id, user)
     if not selectors.is_applicant(user, application):
-        raise NotPermitted("only the applicant uploads materials")
+        raise NotPermitted(gettext("只有申请人可以上传材料"))
     requirement = application.service.materials.filter(code=material_code).first()
     if requirement is None:
-        raise ValidationFailed({"material": [f"unknown material for this service: {material_code}"]})
+        raise ValidationFailed({"material": [gettext("本事项没有该材料：%(code)s") % {"code": material_code}]})
     supplementing = application.status in CLOCK_RUNNING and material_code in application.missing_materials
     if application.status not in (Status.DRAFT, Status.RETURNED) and not supplementing:
-        raise Conflict("materials can be uploaded to a draft, a returned application, or to supplement a missing one")
+        raise Conflict(gettext("只能向草稿、已退回的申请上传材料，或补交容缺受理时缺少的材料"))
     if supplementing and application.supplement_deadline and application.supplement_deadline < timezone.localdate():
         # Past the deadline the application is due for rejection; the nightly scan may just not have run.
-        raise Conflict(f"补正期限{application.supplement_deadline}已过 / the supplement deadline has passed")
+        raise Conflict(gettext("补正期限%(date)s已过") % {"date": application.supplement_deadline})
     accepted_types = requirement.accepted_types or ["pdf", "jpeg", "png"]
     checked = upload_check(
         upload,
         accepted_types=accepted_types,
         max_mb=requirement.max_size_mb,
-        type_error=f"文件类型不符 / the file's content is not one of: {', '.join(sorted(accepted_types))}",
+        type_error=gettext("文件类型不符，应为：%(types)s") % {"types": ", ".join(sorted(accepted_types))},
     )
     last = application.attachments.filter(material_code=material_code).order_by("-version").first()
     original = _SAFE_NAME.sub("_", str(getattr(upload, "name", "") or ""))[-100:]
@@ -201,23 +199,23 @@ def _clean_inputs(application: Application, transition: engine.Transition, input
     if action == "reject" or "reason" in transition.inputs:
         reason = str(inputs.get("reason") or "").strip()
         if not reason:
-            errors["reason"] = ["不予批准须说明理由 / a reason is required"]
+            errors["reason"] = [gettext("不予批准须说明理由")]
         cleaned["reason"] = reason
     if action in ("return", "accept_with_missing"):
         codes = set(application.service.materials.values_list("code", flat=True))
         missing = inputs.get("missing_materials") or []
         problems = inputs.get("problems") or []
         if not isinstance(missing, list) or not all(isinstance(m, str) for m in missing):
-            errors["missing_materials"] = ["a list of material codes"]
+            errors["missing_materials"] = [gettext("应为材料代码的列表")]
         elif unknown := sorted(set(missing) - codes):
-            errors["missing_materials"] = [f"unknown material codes: {', '.join(unknown)}"]
+            errors["missing_materials"] = [gettext("未知的材料代码：%(codes)s") % {"codes": ", ".join(unknown)}]
         if not isinstance(problems, list) or not all(isinstance(p, str) and p.strip() for p in problems):
-            errors["problems"] = ["a list of non-empty texts"]
+            errors["problems"] = [gettext("应为非空文字的列表")]
         if not errors and not missing and not problems:
             key = "missing_materials" if action == "accept_with_missing" else "problems"
-            errors[key] = ["一次性告知：请列出全部缺少的材料或问题 / list every missing material or problem at once"]
+            errors[key] = [gettext("一次性告知：请列出全部缺少的材料或问题")]
         if action == "accept_with_missing" and not errors and not missing:
-            errors["missing_materials"] = ["容缺受理须列明缺少的材料 / list the missing materials"]
+            errors["missing_materials"] = [gettext("容缺受理须列明缺少的材料")]
         cleaned["missing_materials"] = list(dict.fromkeys(missing)) if isinstance(missing, list) else []
         cleaned["problems"] = [p.strip() for p in problems] if isinstance(problems, list) else []
     if action == "accept_with_missing":
@@ -226,9 +224,7 @@ def _clean_inputs(application: Application, transition: engine.Transition, input
             if not 1 <= days <= MAX_SUPPLEMENT_DAYS:
                 raise ValueError
         except (TypeError, ValueError):
-            errors["supplement_days"] = [
-                f"补正期限为1至{MAX_SUPPLEMENT_DAYS}个工作日 / 1 to {MAX_SUPPLEMENT_DAYS} working days"
-            ]
+            errors["supplement_days"] = [gettext("补正期限为1至%(max)d个工作日") % {"max": MAX_SUPPLEMENT_DAYS}]
         else:
             cleaned["supplement_days"] = days
     # Nothing else the caller sends reaches the hooks or the append-only event: only the inputs a
@@ -248,14 +244,15 @@ def _find_transition(application: Application, action: str, caller: frozenset[st
     table = engine.table_for(application.service.code)
     rows = [t for t in table if t.action == action]
     if not rows or action in engine.SYSTEM_ACTIONS and engine.SYSTEM not in caller:
-        raise NotFound(f"unknown action: {action}")
+        raise NotFound(gettext("未知操作：%(action)s") % {"action": action})
     if not any(engine.allows(t, caller) for t in rows):
-        raise NotPermitted(f"your role may not {action}")
+        raise NotPermitted(gettext("您的角色不能执行此操作"))
     row = next((t for t in rows if t.source == application.status), None)
+    status = application.get_status_display()
     if row is None:
-        raise Conflict(f"cannot {action} an application in state {application.status}")
+        raise Conflict(gettext("申请当前状态为「%(status)s」，不能执行此操作") % {"status": status})
     if not engine.allows(row, caller):
-        raise NotPermitted(f"your role may not {action} an application in state {application.status}")
+        raise NotPermitted(gettext("您的角色不能在「%(status)s」状态执行此操作") % {"status": status})
     return row
 
 
@@ -312,9 +309,8 @@ def _apply_effects(application: Application, transition: engine.Transition, acto
         application.supplement_deadline = None  # decided: nothing is due any more
     elif action in ("reject", "supplement_expired"):
         application.decided_at = now
-        application.reject_reason = (
-            inputs.get("reason") or "逾期未补正材料 / missing materials were not supplied by the deadline"
-        )
+        # Kept as written, in the portal's language; the refusal notice translates it when it is this text.
+        application.reject_reason = inputs.get("reason") or gettext_noop("逾期未补正材料")
         _pause_clock(application, today)
         application.supplement_deadline = None
     elif action == "fulfil":
@@ -349,12 +345,13 @@ def application_act(
     if not system and (conflict := selectors.duty_conflict(actor, application, transition)):
         raise NotPermitted(conflict)
     if selectors.awaiting_supplement(application, action):
-        names = dict(application.service.materials.values_list("code", "name"))
-        missing = application.missing_materials
-        raise Conflict(
-            f"容缺受理的材料尚未补齐：{'、'.join(names.get(c, c) for c in missing)} / "
-            f"materials accepted as missing are still outstanding: {', '.join(missing)}"
-        )
+        english = (get_language() or "").startswith("en")
+        names = {
+            code: name_en if english and name_en else name
+            for code, name, name_en in application.service.materials.values_list("code", "name", "name_en")
+        }
+        materials = gettext("、").join(names.get(c, c) for c in application.missing_materials)
+        raise Conflict(gettext("容缺受理的材料尚未补齐：%(materials)s") % {"materials": materials})
     cleaned = _clean_inputs(application, transition, inputs or {})
     from_status = application.status
     if action == "supplement_expired":
@@ -373,7 +370,7 @@ def application_act(
             .exists()
         )
         if clash:
-            raise Conflict("已有一件同类申请正在办理 / there is already an open application for this service")
+            raise Conflict(gettext("已有一件同类申请正在办理"))
     _apply_effects(application, transition, actor, cleaned)
     engine.steps_for(application.service.code).on_action(action, application, actor=actor, inputs=cleaned)
     application.status = transition.target
@@ -382,7 +379,7 @@ def application_act(
             application.save()
     except IntegrityError:
         # Two submits raced: the partial unique index let one through.
-        raise Conflict("已有一件同类申请正在办理 / there is already an open application for this service")
+        raise Conflict(gettext("已有一件同类申请正在办理"))
     event_data = {k: cleaned[k] for k in ("missing_materials", "problems", "supplement_days", "reason") if k in cleaned}
     # The supplement deadline is the engine's to compute, never the caller's to give.
     if action == "accept_with_missing" and application.supplement_deadline:
@@ -416,23 +413,20 @@ def application_act(
 
 
 def precheck_report(application: Application) -> dict[str, Any]:
-    """What the clerk reads before deciding. Never moves the application back by itself."""
+    """What the clerk reads before deciding. Never moves the application back by itself. Its messages
+    are stored in the portal's language (Chinese msgids) and translated where they are shown."""
     talent = application.applicant
     issues: list[dict[str, Any]] = []
     latest = selectors.latest_attachments(application)
     required = list(application.service.materials.filter(required=True).values_list("code", flat=True))
     missing = [code for code in required if code not in latest]
     if missing:
-        issues.append(
-            {"code": "missing_materials", "materials": missing, "message": "缺少必交材料 / required materials missing"}
-        )
+        issues.append({"code": "missing_materials", "materials": missing, "message": gettext_noop("缺少必交材料")})
     incomplete = [f for f in PROFILE_REQUIRED_FIELDS if not getattr(talent, f)]
     if incomplete:
-        issues.append(
-            {"code": "profile_incomplete", "fields": incomplete, "message": "人才信息不完整 / profile incomplete"}
-        )
+        issues.append({"code": "profile_incomplete", "fields": incomplete, "message": gettext_noop("人才信息不完整")})
     if talent.id_number and not resident_id_is_valid(talent.id_number):
-        issues.append({"code": "id_invalid", "message": "身份证号码无效 / resident ID invalid"})
+        issues.append({"code": "id_invalid", "message": gettext_noop("身份证号码无效")})
     eligible = list(application.service.eligible_categories.values_list("code", flat=True))
     if eligible:
         held = set(talent.holdings.values_list("category__code", flat=True))
@@ -441,7 +435,7 @@ def precheck_report(application: Application) -> dict[str, Any]:
                 {
                     "code": "not_eligible",
                     "categories": eligible,
-                    "message": "人才类别不在本事项申请范围 / no eligible talent category held",
+                    "message": gettext_noop("人才类别不在本事项申请范围"),
                 }
             )
     others = (
@@ -456,10 +450,13 @@ def precheck_report(application: Application) -> dict[str, Any]:
             {
                 "code": "same_id_other_account",
                 "applications": list(others),
-                "message": "同一身份证号码经其他账户申请 / the same resident ID applies from another account",
+                "message": gettext_noop("同一身份证号码经其他账户申请"),
             }
         )
-    for message in engine.steps_for(application.service.code).eligibility_problems(application):
+    # Stored with the report: in the portal's language, whoever's request ran the pre-check.
+    with translation.override(settings.LANGUAGE_CODE):
+        problems = engine.steps_for(application.service.code).eligibility_problems(application)
+    for message in problems:
         issues.append({"code": "service_rule", "message": message})
     return {"ok": not issues, "issues": issues, "checked_at": timezone.now().isoformat()}
 
@@ -495,7 +492,7 @@ def applications_assign(*, application_ids: list[int], assignee: Any, actor: Any
     if not actor.is_district_staff:
         raise NotPermitted()
     if assignee is not None and not assignee.is_district_staff:
-        raise ValidationFailed({"assignee": ["only district staff can be assigned"]})
+        raise ValidationFailed({"assignee": [gettext("只能分配给区人社局工作人员")]})
     count = 0
     for application in (
         Application.objects.select_for_update(of=("self",))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from apps.core import identifiers
 from apps.core.identifiers import (
@@ -21,6 +21,24 @@ from apps.core.identifiers import (
     resident_id_mask,
     resident_id_parse,
 )
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The reasons are matched in the English catalogue's words (the portal's default, Chinese, is
+    checked by test_messages_are_chinese_by_default)."""
+    with translation.override("en"):
+        yield
+
+
+def test_messages_are_chinese_by_default():
+    with translation.override(None), pytest.raises(IdentifierError, match="^居民身份证号码应为18位$"):
+        resident_id_parse("")
+    with translation.override(None), pytest.raises(IdentifierError, match="^请输入11位中国大陆手机号码$"):
+        phone_validate("020-12345678")
+    with translation.override("en"), pytest.raises(IdentifierError, match="^the check character is wrong$"):
+        credit_code_validate("91350100M000100Y44")
+
 
 # --- Resident ID -----------------------------------------------------------------------------
 

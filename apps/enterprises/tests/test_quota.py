@@ -38,7 +38,7 @@ def test_the_last_slot_goes_once_then_409_and_nothing_changes():
 
     response = api_exception_handler(refused.value, {})
     assert response.status_code == 409
-    assert "exhausted" in response.data["detail"]
+    assert "已用完（1/1）" in response.data["detail"]
     quota.refresh_from_db()
     assert quota.used == 1
     assert QuotaMovement.objects.count() == 1

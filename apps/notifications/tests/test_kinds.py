@@ -133,9 +133,9 @@ def test_dates_and_aware_datetimes_render_in_shanghai_time():
 
 
 def test_lazy_translations_in_the_context_render_in_the_recipients_language():
-    service = gettext_lazy("Talent apartment")
+    service = gettext_lazy("人才绿卡")  # a msgid of the portal's English catalogue
     _, body = kinds.render("application.withdrawn", "en", {"service": service, "number": "HZ-9"})
-    assert body == "Your Talent apartment application (HZ-9) has been withdrawn."
+    assert body == "Your Talent green card application (HZ-9) has been withdrawn."
 
 
 def test_unknown_kind_falls_back_to_the_generic_text():

@@ -106,7 +106,7 @@ def test_a_row_that_became_bad_after_the_preview_makes_the_confirmation_import_n
 
     assert list(Talent.objects.values_list("name", flat=True)) == ["抢先登记"]
     message = " ".join(str(m) for m in response.context["messages"])
-    assert "nothing was written" in message and "row 3" in message
+    assert "未写入任何数据" in message and "第3行" in message
 
 
 def test_staff_without_the_import_permission_cannot_import(make_user):

@@ -83,7 +83,7 @@ def test_wrong_codes_are_counted_and_the_fifth_closes_the_claim(
     answers = [claimant_client.post(confirm_url(claim_id), {"code": wrong}, format="json") for _ in range(5)]
 
     assert [a.status_code for a in answers] == [400] * 5
-    assert answers[0].json() == {"code": ["验证码错误 / wrong code"]}
+    assert answers[0].json() == {"code": ["验证码错误"]}
     assert ProfileClaim.objects.get().attempts == 5
     # Even the right code is refused now.
     late = claimant_client.post(confirm_url(claim_id), {"code": code}, format="json")
@@ -223,7 +223,7 @@ def test_a_profile_without_resident_id_can_claim_and_is_replaced_by_the_record(
     # when the talent enters the record's resident ID: 409, claim it
     refused = claimant_client.patch(ME_URL, {"id_number": imported.id_number}, format="json")
     assert refused.status_code == 409
-    assert "/api/v1/talents/me/claim/" in refused.json()["id_number"][0]
+    assert refused.json()["id_number"] == ["该身份证号码已有人才档案，请通过认领验证后关联"]
 
     # and claims it with the code sent to the record's phone
     started = start_claim(claimant_client, imported, django_capture_on_commit_callbacks)
@@ -278,7 +278,7 @@ def test_a_placeholder_with_an_application_cannot_start_a_claim(claimant_client,
     response = claimant_client.post(CLAIM_URL, {"id_number": imported.id_number}, format="json")
 
     assert response.status_code == 409
-    assert "contact district staff" in response.json()["detail"]
+    assert "请联系区人社局工作人员" in response.json()["detail"]
     assert ProfileClaim.objects.count() == 0
     assert sms_outbox == []
     imported.refresh_from_db()
@@ -302,7 +302,7 @@ def test_an_application_made_after_the_claim_started_stops_its_completion(
     response = claimant_client.post(confirm_url(claim_id), {"code": code_from(sms_outbox)}, format="json")
 
     assert response.status_code == 409
-    assert "contact district staff" in response.json()["detail"]
+    assert "请联系区人社局工作人员" in response.json()["detail"]
     imported.refresh_from_db()
     assert imported.user_id is None
     assert Talent.objects.get(user=claimant).pk == placeholder.pk
@@ -317,7 +317,7 @@ def test_a_placeholder_that_gained_a_resident_id_meanwhile_cannot_complete(claim
     claim = services.claim_start(user=claimant, id_number=imported.id_number)
     services.talent_update(talent=placeholder, actor=claimant, id_number=resident_id(777))
 
-    with pytest.raises(Conflict, match="this account already has a talent profile"):
+    with pytest.raises(Conflict, match="此账户已有人才档案"):
         services.claim_confirm_by_staff(claim_id=claim.pk, staff=make_user(roles.INTAKE_CLERK))
 
     imported.refresh_from_db()
@@ -353,7 +353,7 @@ def test_a_placeholder_other_records_protect_is_left_alone(claimant, make_user, 
 
     monkeypatch.setattr(Talent, "delete", protected)
 
-    with pytest.raises(Conflict, match="referenced by other records"):
+    with pytest.raises(Conflict, match="已被其他记录引用"):
         services.claim_confirm_by_staff(claim_id=claim.pk, staff=make_user(roles.INTAKE_CLERK))
 
     imported.refresh_from_db()

@@ -219,7 +219,7 @@ def test_a_file_over_10_mb_is_400_and_stores_nothing(owner_client, talent):
     response = upload(owner_client, data)
 
     assert response.status_code == 400
-    assert response.json() == {"file": ["文件过大 / the file exceeds 10 MB"]}
+    assert response.json() == {"file": ["文件过大，不能超过 10 MB"]}
     assert_nothing_changed(talent, files, history)
 
 
@@ -239,10 +239,12 @@ def test_a_request_without_a_file_is_400_naming_it(owner_client, talent):
     responses = [
         owner_client.post(me_url(), {}, format="multipart"),
         owner_client.post(me_url(), {"file": "not a file"}, format="multipart"),
+        owner_client.post(me_url(), {}, format="multipart", HTTP_ACCEPT_LANGUAGE="en"),
     ]
 
-    assert [r.status_code for r in responses] == [400, 400]
-    assert responses[0].json() == {"file": ["必填 / a file is required"]}
+    assert [r.status_code for r in responses] == [400, 400, 400]
+    assert responses[0].json() == {"file": ["必填"]}
+    assert responses[2].json() == {"file": ["a file is required"]}
     assert_nothing_changed(talent, files, history)
 
 
@@ -436,7 +438,7 @@ def test_the_admin_inline_links_to_the_evidence_which_staff_download(make_user, 
     page = client.get(reverse("admin:talents_talent_change", args=[talent.pk]))
 
     html = page.content.decode()
-    assert f'<a href="{admin_evidence_url(holding)}">下载 / download</a>' in html
+    assert f'<a href="{admin_evidence_url(holding)}">下载</a>' in html
     assert 'enctype="multipart/form-data"' in html
     assert "served by the portal" not in html
     response = client.get(admin_evidence_url(holding))
@@ -537,5 +539,5 @@ def test_the_admin_inline_refuses_a_file_of_the_wrong_kind(make_user, talent):
 
     assert response.status_code == 200
     errors = response.context["inline_admin_formsets"][0].formset.errors
-    assert errors == [{"evidence_upload": ["文件类型不符 / the file's content is not a PDF, JPEG or PNG"]}]
+    assert errors == [{"evidence_upload": ["文件类型不符，应为：PDF, JPEG, PNG"]}]
     assert_nothing_changed(talent, files, history)

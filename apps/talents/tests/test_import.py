@@ -101,7 +101,7 @@ def test_dry_run_reports_every_bad_row_with_row_number_and_column_and_writes_not
         (7, "身份证号"),
     ]
     assert "与第2行重复" in report.errors[-1].message
-    assert "4 bad rows, 6 errors in 6 rows: nothing was imported" in str(exc.value)
+    assert "4 行有误，共 6 处错误（共 6 行），未导入任何数据" in str(exc.value)
     assert Talent.objects.count() == 0
     assert TalentProfileChange.objects.count() == 0
 
@@ -111,7 +111,7 @@ def test_command_prints_each_error_on_stderr(tmp_path, db):
     err = io.StringIO()
     with pytest.raises(CommandError):
         call_command("import_talents", str(path), stdout=io.StringIO(), stderr=err)
-    assert "第3行 row 3, [手机]: 请输入11位中国大陆手机号码" in err.getvalue()
+    assert "第3行，[手机]：请输入11位中国大陆手机号码" in err.getvalue()
 
 
 def test_one_bad_row_imports_nothing_and_the_command_exits_non_zero(tmp_path, db):
@@ -135,7 +135,7 @@ def test_good_file_imports_every_row_encrypted_with_holdings_and_history(tmp_pat
 
     out, _ = run_import(path)
 
-    assert "imported 3 talents" in out
+    assert "已导入 3 名人才" in out
     first = Talent.objects.get(id_number_hash=crypto.pii_hash(resident_id(1)))
     assert first.id_number == resident_id(1)
     assert first.phone == phone(1)
@@ -181,7 +181,7 @@ def test_reimporting_the_same_ids_is_a_row_error_for_each_row(tmp_path, db):
     report = talent_import_file(path)
 
     assert [(e.row, e.column) for e in report.errors] == [(2, "身份证号"), (3, "身份证号")]
-    assert all("already registered" in e.message for e in report.errors)
+    assert all(e.message == "该身份证号码已登记在人才信息库" for e in report.errors)
     assert Talent.objects.count() == 2
 
 
@@ -196,7 +196,7 @@ def test_xlsx_with_english_headers_and_numeric_cells(tmp_path, employer):
 
     out, _ = run_import(path)
 
-    assert "imported 1 talents" in out
+    assert "已导入 1 名人才" in out
     talent = Talent.objects.get()
     assert (talent.name, talent.phone, talent.employer_id) == ("Li Lei", phone(7), employer.pk)
     assert talent.holdings.get().year == 2016
@@ -238,7 +238,7 @@ def test_validator_hash_is_the_same_as_crypto_pii_hash(db):
 def test_unreadable_file_type_is_a_command_error(tmp_path, db):
     path = tmp_path / "t.pdf"
     path.write_bytes(b"%PDF")
-    with pytest.raises(CommandError, match="unsupported file type"):
+    with pytest.raises(CommandError, match="不支持的文件类型"):
         run_import(path)
 
 
@@ -266,7 +266,7 @@ def test_a_batch_size_smaller_than_the_file_imports_every_row(tmp_path, db):
 
     out, _ = run_import(path, "--batch-size", "2")
 
-    assert "imported 5 talents" in out
+    assert "已导入 5 名人才" in out
     assert Talent.objects.count() == 5
     assert TalentProfileChange.objects.count() == 5
 

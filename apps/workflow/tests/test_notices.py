@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -122,7 +123,8 @@ def test_acceptance_notice_keeps_its_deadline_after_the_decision(world):
     assert context["decision_deadline"] == deadline
 
 
-def test_missing_materials_notice_lists_every_material_by_name_and_every_problem(world):
+def test_missing_materials_notice_lists_every_material_by_name_and_every_problem(world, settings):
+    settings.PORTAL_BASE_URL = "https://talent.haizhu.gov.cn"
     app = submitted(world)
     missing = ["diploma", "degree_cert", "no_crime_record"]
     problems = ["劳动合同未加盖公章", "社保缴费证明缺少2026年10月记录"]
@@ -142,7 +144,9 @@ def test_missing_materials_notice_lists_every_material_by_name_and_every_problem
     deadline = app.supplement_deadline
     assert deadline == add_working_days(timezone.localdate(), 5)
     assert f"{deadline.year}年{deadline.month}月{deadline.day}日" in html
-    assert f"POST /api/v1/applications/{app.pk}/attachments/" in html  # how to supplement
+    # how to supplement: on the page of the HR user who applied, as a URL a citizen can type in
+    assert f'（<span class="upload-url">https://talent.haizhu.gov.cn/hr/applications/{app.pk}/</span>）' in html
+    assert "/api/" not in html
     # The acceptance notice of a 容缺受理 points at it.
     assert "容缺受理" in page(world.talent_user, app, "acceptance").content.decode()
 
@@ -158,6 +162,22 @@ def test_missing_materials_notice_after_a_return_asks_to_resubmit(world):
         assert f"<li>{name}</li>" in html
     assert "照片背景不符" in html and "重新提交" in html
     assert notices.notice_build(app, "missing_materials")["supplement_deadline"] is None
+
+
+def test_missing_materials_notice_sends_a_talent_who_applied_to_their_own_page(world, settings):
+    # given an application the talent filed themselves, returned with a material missing
+    settings.PORTAL_BASE_URL = "https://talent.haizhu.gov.cn/"
+    app = services.application_create(user=world.talent_user, service_code="hukou")
+    act(app, "submit", world.talent_user)
+    services.application_precheck(application_id=app.pk)
+    app = act(Application.objects.get(pk=app.pk), "return", world.clerk, missing_materials=["photo"])
+
+    # when the talent prints the one-time notice
+    html = page(world.talent_user, app, "missing_materials").content.decode()
+
+    # then it tells them the address of their own application page, not the API
+    assert f"https://talent.haizhu.gov.cn/my/applications/{app.pk}/" in html
+    assert "/hr/" not in html and "/api/" not in html
 
 
 def test_refusal_at_intake_is_a_decision_not_to_accept_with_reasons_and_appeal_rights(world):
@@ -263,3 +283,28 @@ def test_refusal_for_missing_the_supplement_deadline_lists_what_was_not_supplied
         assert f"<li>{name}</li>" in html
     assert deadline.isoformat() in html
     assert "60日内" in html and "6个月内" in html
+
+
+def test_a_notice_prints_in_the_readers_language(world):
+    # given an accepted application
+    app = act(submitted(world), "accept", world.clerk)
+    client = Client()
+    client.force_login(world.talent_user)
+
+    # when its applicant prints the acceptance notice from an English browser
+    html = client.get(notices.notice_url(app.pk, "acceptance"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    # then the whole notice is English, the dates written the English way, and it says the Chinese text prevails
+    deadline = app.deadline
+    assert '<html lang="en">' in html and "<h1>Notice of acceptance</h1>" in html
+    assert "Human Resources and Social Security Bureau of Haizhu District, Guangzhou" in html
+    assert "14 working days (counted from the date of acceptance" in html
+    assert f"A decision will be made by {deadline.day} {deadline:%B} {deadline.year}" in html
+    assert "the Chinese text of this notice is the authoritative one" in html
+    # Chinese is left only in the records' own data: the document number (文号) and the names
+    body = html[html.index("<body>") :]  # the style sheet names Chinese fonts
+    leftover = re.sub(r"海人社受〔\d{4}〕\d+号|周明远|琶洲数智科技有限公司", "", body)
+    assert not re.search(r"[\u4e00-\u9fff]", leftover)
+    # and the API lists it under its English title for an English reader
+    listed = client.get(f"/api/v1/applications/{app.pk}/notices/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert [n["title"] for n in listed["results"]] == ["Notice of acceptance"]

@@ -16,12 +16,12 @@ pytestmark = pytest.mark.django_db
 MISSING = {
     "code": "missing_materials",
     "materials": ["application_form", "id_card"],
-    "message": "缺少必交材料 / required materials missing",
+    "message": "缺少必交材料",
 }
 INCOMPLETE = {
     "code": "profile_incomplete",
     "fields": ["id_number", "phone"],
-    "message": "人才信息不完整 / profile incomplete",
+    "message": "人才信息不完整",
 }
 
 
@@ -63,7 +63,7 @@ def test_other_applications_under_the_same_id_are_shown_to_staff_only(staff, dja
     submit(owner, application.pk, django_capture_on_commit_callbacks)
     same_id = {
         "code": "same_id_other_account",
-        "message": "同一身份证号码经其他账户申请 / the same resident ID applies from another account",
+        "message": "同一身份证号码经其他账户申请",
     }
 
     # when the talent and staff read it

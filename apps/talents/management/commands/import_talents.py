@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext
 
 from apps.core.spreadsheets import UnreadableFile
 from apps.talents.importing import talent_import_file
@@ -50,17 +51,20 @@ class Command(BaseCommand):
         if not report.ok:
             for error in report.errors:
                 self.stderr.write(str(error))
+            counts = {"bad": report.bad_rows, "errors": len(report.errors), "total": report.total}
             raise CommandError(
-                f"{report.bad_rows} 行有误，共 {len(report.errors)} 处错误（共 {report.total} 行），未导入任何数据 / "
-                f"{report.bad_rows} bad rows, {len(report.errors)} errors in {report.total} rows: nothing was imported"
+                gettext("%(bad)d 行有误，共 %(errors)d 处错误（共 %(total)d 行），未导入任何数据") % counts
             )
         if dry_run:
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"试运行：{report.total} 行全部有效，未写入 / dry run: all {report.total} rows are valid, nothing written ({timings})"
+                    gettext("试运行：%(total)d 行全部有效，未写入（%(timings)s）")
+                    % {"total": report.total, "timings": timings}
                 )
             )
             return
         self.stdout.write(
-            self.style.SUCCESS(f"已导入 {report.created} 名人才 / imported {report.created} talents ({timings})")
+            self.style.SUCCESS(
+                gettext("已导入 %(created)d 名人才（%(timings)s）") % {"created": report.created, "timings": timings}
+            )
         )
