@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from apps.accounts import roles
 from apps.core.exceptions import DomainError
 from apps.core.forms import email_field, form_errors_from, phone_field
+from apps.core.templatetags.portal import localized
 from apps.enterprises.models import Enterprise
 
 from . import selectors, services
@@ -54,9 +55,10 @@ class ProfileForm(forms.Form):
         choices["employer"].choices = [("", _("请选择"))] + list(
             Enterprise.objects.order_by("name").values_list("pk", "name")
         )
-        choices["categories"].choices = list(
-            TalentCategory.objects.filter(active=True).order_by("sort_order", "level").values_list("code", "name")
-        )
+        choices["categories"].choices = [
+            (category.code, localized(category, "name"))
+            for category in TalentCategory.objects.filter(active=True).order_by("sort_order", "level")
+        ]
         if talent is not None and talent.id_number:
             self.fields["id_number"].help_text = _("已登记：%(masked)s。无需更改请留空。") % {
                 "masked": talent.id_number_masked
