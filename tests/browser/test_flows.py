@@ -159,6 +159,13 @@ def test_a_new_talent_applies_answers_a_return_and_is_accepted(
     assert id_card_name in notice.inner_text()
     assert "身份证照片不清晰" in notice.inner_text()
     check_page(page, language, width, "returned")
+    # the printable 一次性告知书 opens as a page, in the reader's language, saying where to upload
+    with page.expect_navigation():
+        page.locator(f"a[href='/applications/{application_id}/notices/missing_materials/']").click()
+    assert id_card_name in page.locator("body").inner_text()
+    assert f"/my/applications/{application_id}/" in page.content()
+    check_page(page, language, width, "notice-missing-materials")
+    page.goto(f"/my/applications/{application_id}/")
     with page.expect_navigation():
         notice.locator("a.button").click()
     _upload(page, "id_card", _pdf(tmp_path, "id.pdf"))
