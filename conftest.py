@@ -1,6 +1,7 @@
 """Project-wide test set-up.
 
-Tests that need PostgreSQL or a real Celery worker are marked ``postgres`` / ``celery_worker``.
+Tests that need PostgreSQL, a real Celery worker or the Redis cache are marked ``postgres`` /
+``celery_worker`` / ``redis``.
 Without those services they are skipped on a developer's machine; under ``CI=true`` a missing
 service fails the run instead, loudly, so CI can never pass by skipping them.
 """
@@ -38,6 +39,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     for marker, available, what in (
         ("postgres", _postgres, "PostgreSQL (set DATABASE_URL)"),
         ("celery_worker", _redis, "Redis for a real Celery worker (set REDIS_URL)"),
+        ("redis", _redis, "Redis (set REDIS_URL)"),
     ):
         if item.get_closest_marker(marker) and not available():
             if IN_CI:

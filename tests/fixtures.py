@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 
 import pytest
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from apps.accounts import roles
@@ -20,6 +23,44 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(params=["locmem", pytest.param("redis", marks=pytest.mark.redis)])
+def cache_backend(request):
+    """Runs a test once on each cache: the tests' LocMemCache, then Redis as production has it.
+
+    For lockout and rate-limit tests (``@pytest.mark.usefixtures("cache_backend")``), whose state
+    lives in the cache. The ``redis`` run is marked ``redis``: skipped without REDIS_URL on a
+    developer's machine, a failure under CI=true (conftest.py). Each Redis run has its own key
+    prefix and deletes only its own keys afterwards (``cache.clear()`` on Redis would FLUSHDB the
+    database the Celery broker shares)."""
+    if request.param == "locmem":
+        assert type(caches["default"]).__name__ == "LocMemCache"
+        yield request.param
+        return
+    import redis
+    from django.core.cache.backends.redis import RedisCache
+
+    prefix = f"talentportal-test-{uuid.uuid4().hex}"
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        with override_settings(
+            CACHES={
+                "default": {
+                    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                    "LOCATION": settings.REDIS_URL,
+                    "KEY_PREFIX": prefix,
+                }
+            }
+        ):
+            assert isinstance(caches["default"], RedisCache)
+            assert cache.get("anything") is None  # reachable, and nothing left under this prefix
+            yield request.param
+    finally:
+        keys = list(client.scan_iter(match=f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
 
 
 @pytest.fixture

@@ -51,6 +51,7 @@ def test_me_requires_auth(api_client):
     assert api_client.get("/api/v1/me/").status_code == 401
 
 
+@pytest.mark.usefixtures("cache_backend")
 def test_lockout_after_five_failures(api_client, make_user):
     user = make_user(roles.TALENT)
     for _ in range(5):
@@ -416,6 +417,7 @@ def test_lockout_settings():
     assert settings.AXES_COOLOFF_TIME == dt.timedelta(minutes=30)
 
 
+@pytest.mark.usefixtures("cache_backend")
 def test_five_wrong_passwords_lock_the_right_one_out(api_client, existing):
     # when five wrong passwords are sent in a row: the fifth locks
     assert fail(api_client, "lihua", 5) == [400, 400, 400, 400, 429]
@@ -426,11 +428,13 @@ def test_five_wrong_passwords_lock_the_right_one_out(api_client, existing):
     assert Token.objects.count() == 0
 
 
+@pytest.mark.usefixtures("cache_backend")
 def test_four_wrong_passwords_do_not_lock(api_client, existing):
     assert fail(api_client, "lihua", 4) == [400, 400, 400, 400]
     assert token(api_client, "lihua", PASSWORD).status_code == 200
 
 
+@pytest.mark.usefixtures("cache_backend")
 def test_still_locked_after_29_minutes(api_client, existing):
     fail(api_client, "lihua", 5)
     age_attempts(29)
@@ -440,6 +444,7 @@ def test_still_locked_after_29_minutes(api_client, existing):
     assert Token.objects.count() == 0
 
 
+@pytest.mark.usefixtures("cache_backend")
 def test_unlocked_after_31_minutes(api_client, existing):
     fail(api_client, "lihua", 5)
     age_attempts(31)
@@ -448,6 +453,7 @@ def test_unlocked_after_31_minutes(api_client, existing):
     assert response.json() == {"token": Token.objects.get(user=existing).key}
 
 
+@pytest.mark.usefixtures("cache_backend")
 def test_a_retry_during_the_lockout_does_not_extend_it(api_client, existing):
     # given locked out, then trying the right password at minute 29
     fail(api_client, "lihua", 5)
@@ -459,6 +465,7 @@ def test_a_retry_during_the_lockout_does_not_extend_it(api_client, existing):
     assert token(api_client, "lihua", PASSWORD).status_code == 200
 
 
+@pytest.mark.usefixtures("cache_backend")
 def test_failures_count_across_username_phone_and_email_of_one_account(api_client, existing):
     # given failures spread over the account's three identifiers, each from a different address
     # (so the per-IP count cannot be what locks)
@@ -476,6 +483,7 @@ def test_failures_count_across_username_phone_and_email_of_one_account(api_clien
     assert Token.objects.count() == 0
 
 
+@pytest.mark.usefixtures("cache_backend")
 def test_an_unknown_phone_locks_after_five_failures_without_its_digits_being_stored(api_client, existing):
     # given five failures with one mobile number that belongs to no account, in different spellings
     # and each from a different address (so the per-IP count cannot be what locks)
@@ -504,6 +512,7 @@ def test_an_unknown_phone_locks_after_five_failures_without_its_digits_being_sto
         assert "1234" + "5678" not in stored and "3912340000" not in stored
 
 
+@pytest.mark.usefixtures("cache_backend")
 def test_a_known_phone_still_counts_under_the_accounts_username(api_client, existing):
     assert fail(api_client, "13812345678", 1) == [400]
     assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["lihua"]
@@ -515,6 +524,7 @@ def test_an_unknown_username_or_email_is_kept_as_typed_lower_cased(api_client):
     assert sorted(AccessAttempt.objects.values_list("username", flat=True)) == ["nobody@example.cn", "nosuchuser"]
 
 
+@pytest.mark.usefixtures("cache_backend")
 def test_ip_lockout_across_usernames(api_client, make_user):
     # given five failures from one address, each against a different (existing or unknown) account
     victim = make_user(username="victim")
@@ -531,6 +541,7 @@ def test_ip_lockout_across_usernames(api_client, make_user):
     }
 
 
+@pytest.mark.usefixtures("cache_backend")
 def test_a_success_before_the_fifth_failure_resets_the_count(api_client, existing):
     # given four failures, then a success
     assert fail(api_client, "lihua", 4) == [400, 400, 400, 400]
@@ -551,6 +562,7 @@ def test_token_login_records_last_login(api_client, existing):
     assert existing.last_login is not None
 
 
+@pytest.mark.usefixtures("cache_backend")
 def test_admin_login_lockout_answers_429_html(make_user):
     # given a staff account and the admin login page
     make_user(roles.REVIEWER, username="reviewer1")

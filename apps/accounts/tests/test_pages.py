@@ -287,6 +287,7 @@ def test_a_refused_registration_keeps_what_was_typed(client):
     assert "value" not in found["id_password"][1]
 
 
+@pytest.mark.usefixtures("cache_backend")
 def test_the_21st_registration_within_the_hour_from_one_address_is_throttled(client):
     # Given 20 registration attempts from one address this hour (refused ones count too)
     for _ in range(20):
@@ -305,6 +306,7 @@ def test_the_21st_registration_within_the_hour_from_one_address_is_throttled(cli
     assert User.objects.count() == 1
 
 
+@pytest.mark.usefixtures("cache_backend")
 def test_the_page_shares_the_register_limit_with_the_api(client):
     api = Client()
     for n in range(20):
@@ -321,6 +323,7 @@ def test_the_page_shares_the_register_limit_with_the_api(client):
     assert User.objects.count() == 0
 
 
+@pytest.mark.usefixtures("cache_backend")
 def test_viewing_the_register_page_is_not_throttled(client):
     for _ in range(25):
         assert client.get(REGISTER, REMOTE_ADDR="203.0.113.9").status_code == 200

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+import chinese_calendar
 import pytest
 
 from apps.core import workdays
@@ -17,6 +18,13 @@ from apps.core.workdays import add_working_days, is_workday, working_days_betwee
 pytestmark = pytest.mark.django_db
 
 D = dt.date
+
+# The last year the installed chinesecalendar has a schedule for, read from the library itself.
+LAST_KNOWN_YEAR = max(chinese_calendar.constants.holidays).year
+# Years no schedule can exist for yet, so the Monday-Friday fallback applies whatever the pin. They are
+# 2026, 2027 and 2028 plus 56 years: the calendar repeats every 28 years (no skipped leap year between),
+# so the weekdays, and the hand counts below, are those of 2026-2028.
+Y0, Y1, Y2 = 2082, 2083, 2084
 
 
 @pytest.fixture(autouse=True)
@@ -164,49 +172,75 @@ def test_working_days_between_inverts_add_working_days(n):
 # --- Years the library does not know, and staff entries --------------------------------------
 
 
-def test_year_end_falls_back_to_monday_to_friday_and_warns(caplog):
-    # given no schedule for 2027 (chinesecalendar 1.11.0 stops at 2026) and no staff entries
+def test_the_fallback_years_are_unknown_to_the_library_and_weekday_twins_of_2026_to_2028():
+    for year, twin in ((Y0, 2026), (Y1, 2027), (Y2, 2028)):
+        assert year > LAST_KNOWN_YEAR
+        with pytest.raises(NotImplementedError):
+            chinese_calendar.is_workday(D(year, 3, 1))
+        assert [D(year, m, 1).weekday() for m in range(1, 13)] == [D(twin, m, 1).weekday() for m in range(1, 13)]
+
+
+def test_the_year_after_the_librarys_last_falls_back_to_monday_to_friday(caplog):
+    # given the first year the installed library has no schedule for, and no staff entries
     caplog.set_level(logging.WARNING, logger="apps.core.workdays")
-    # when a limit runs into 2027
-    result = add_working_days(D(2026, 12, 30), 5)
+    unknown = LAST_KNOWN_YEAR + 1
+    new_year = D(unknown, 1, 1)
+    # when a limit runs from the library's last day into it
+    result = add_working_days(D(LAST_KNOWN_YEAR, 12, 31), 10)
+    # then its days count Monday to Friday, New Year's Day included when a weekday
+    weekdays = [day for day in days(new_year, D(unknown, 1, 31)) if day.weekday() < 5]
+    assert result == weekdays[9]
+    assert is_workday(new_year) is (new_year.weekday() < 5)
+    # and it is warned about once
+    messages = [r.getMessage() for r in caplog.records if r.name == "apps.core.workdays"]
+    assert len(messages) == 1
+    assert f"no official schedule for {unknown}" in messages[0]
+    assert workdays._warned_years == {unknown}
+
+
+def test_year_end_falls_back_to_monday_to_friday_and_warns(caplog):
+    # given years no library schedule covers and no staff entries
+    caplog.set_level(logging.WARNING, logger="apps.core.workdays")
+    # when a limit runs across the year end
+    result = add_working_days(D(Y0, 12, 30), 5)
     # then Monday-Friday counts: Thu 12-31 (1), Fri 01-01 (2), Mon 04 (3), Tue 05 (4), Wed 06 (5)
-    assert result == D(2027, 1, 6)
+    assert result == D(Y1, 1, 6)
     warnings = [r for r in caplog.records if r.name == "apps.core.workdays"]
-    assert len(warnings) == 1
-    assert warnings[0].levelno == logging.WARNING
-    assert "no official schedule for 2027" in warnings[0].getMessage()
-    assert workdays._warned_years == {2027}
+    assert [w.levelno for w in warnings] == [logging.WARNING, logging.WARNING]
+    assert f"no official schedule for {Y0}" in warnings[0].getMessage()
+    assert f"no official schedule for {Y1}" in warnings[1].getMessage()
+    assert workdays._warned_years == {Y0, Y1}
 
 
 def test_fallback_warns_once_per_year(caplog):
     caplog.set_level(logging.WARNING, logger="apps.core.workdays")
-    assert is_workday(D(2027, 3, 1)) is True  # a Monday
-    assert is_workday(D(2027, 3, 6)) is False  # a Saturday
-    assert add_working_days(D(2027, 3, 5), 1) == D(2027, 3, 8)
-    assert is_workday(D(2028, 3, 6)) is True  # a Monday in another unknown year
+    assert is_workday(D(Y1, 3, 1)) is True  # a Monday
+    assert is_workday(D(Y1, 3, 6)) is False  # a Saturday
+    assert add_working_days(D(Y1, 3, 5), 1) == D(Y1, 3, 8)
+    assert is_workday(D(Y2, 3, 6)) is True  # a Monday in another unknown year
     messages = [r.getMessage() for r in caplog.records if r.name == "apps.core.workdays"]
     assert len(messages) == 2
-    assert "2027" in messages[0]
-    assert "2028" in messages[1]
+    assert str(Y1) in messages[0]
+    assert str(Y2) in messages[1]
 
 
 def test_staff_entries_for_an_unknown_year_change_the_result():
     # Fallback: Thu 12-31 (1), Fri 01-01 (2), Mon 04..Fri 08 (3..7)
-    assert add_working_days(D(2026, 12, 30), 7) == D(2027, 1, 8)
+    assert add_working_days(D(Y0, 12, 30), 7) == D(Y1, 1, 8)
 
-    # given staff enter 元旦 2027 as a day off
-    CalendarDay.objects.create(date=D(2027, 1, 1), is_workday=False, name="元旦")
+    # given staff enter 元旦 as a day off
+    CalendarDay.objects.create(date=D(Y1, 1, 1), is_workday=False, name="元旦")
     # then: 12-31 (1), Mon 04..Fri 08 (2..6), Mon 11 (7)
-    assert add_working_days(D(2026, 12, 30), 7) == D(2027, 1, 11)
-    assert add_working_days(D(2026, 12, 30), 5) == D(2027, 1, 7)
+    assert add_working_days(D(Y0, 12, 30), 7) == D(Y1, 1, 11)
+    assert add_working_days(D(Y0, 12, 30), 5) == D(Y1, 1, 7)
 
     # and a make-up Saturday
-    CalendarDay.objects.create(date=D(2027, 1, 9), is_workday=True, name="调休上班")
+    CalendarDay.objects.create(date=D(Y1, 1, 9), is_workday=True, name="调休上班")
     # then: 12-31 (1), 04..08 (2..6), Sat 09 (7)
-    assert add_working_days(D(2026, 12, 30), 7) == D(2027, 1, 9)
-    assert is_workday(D(2027, 1, 9)) is True
-    assert is_workday(D(2027, 1, 1)) is False
-    assert working_days_between(D(2026, 12, 30), D(2027, 1, 9)) == 7
+    assert add_working_days(D(Y0, 12, 30), 7) == D(Y1, 1, 9)
+    assert is_workday(D(Y1, 1, 9)) is True
+    assert is_workday(D(Y1, 1, 1)) is False
+    assert working_days_between(D(Y0, 12, 30), D(Y1, 1, 9)) == 7
 
 
 def test_staff_entry_overrides_the_library_for_a_known_year():

@@ -187,6 +187,7 @@ def test_an_account_with_a_profile_cannot_claim_another(claimant_client, claiman
     assert Talent.objects.get(pk=other.pk).user_id is None
 
 
+@pytest.mark.usefixtures("cache_backend")
 def test_claim_starts_are_rate_limited(claimant_client, sms_outbox, django_capture_on_commit_callbacks):
     imported = TalentFactory(phone="13912345678")
 

@@ -1,24 +1,27 @@
 """A real Celery worker on the Redis broker runs the pre-check and delivers the notices.
 
-Skipped without REDIS_URL on a developer's machine, a failure under CI=true (see conftest.py). The
-worker runs in a thread of this process, so it uses Django's connection settings as the tests
-have them: it reads and writes the test database (``test_<name>``), not the real one.
+Skipped without REDIS_URL on a developer's machine, a failure under CI=true (see conftest.py). Eager
+mode is turned off through Django's settings (``CELERY_TASK_ALWAYS_EAGER`` wins over ``app.conf``),
+so the submit only queues the tasks: the test sees them waiting, then starts the worker and checks
+each task ran on the worker's thread, not the test's. The worker runs in a thread of this process,
+so it uses Django's connection settings as the tests have them: it reads and writes the test
+database (``test_<name>``), not the real one.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
 from django.core import mail
-from django.db import connection
 
 from apps.notifications.models import DeliveryStatus, Notification
+from apps.workflow import tasks
 from apps.workflow.models import Application, ApplicationEvent
 from apps.workflow.states import Status
 from talentportal.celery import app
+from tests.real_worker import broker_only, queued, recording_task_runs, running_worker
 
 from . import factories as f
 from .factories import database_left_as_migrated  # noqa: F401 (a fixture)
@@ -30,24 +33,10 @@ pytestmark = [
 ]
 
 
-def _close_worker_connection(**_: object) -> None:
-    # The worker thread's own connection; closed after each task so none outlives the test database.
-    connection.close()
-
-
 @pytest.fixture
-def celery_worker():
-    """A real worker thread on the Redis broker; eager mode off while it runs, restored afterwards."""
-    was_eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    task_postrun.connect(_close_worker_connection, weak=False)
-    try:
-        app.control.purge()  # nothing left over from an earlier run on this broker database
-        with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=30) as worker:
-            yield worker
-    finally:
-        task_postrun.disconnect(_close_worker_connection)
-        app.conf.task_always_eager = was_eager
+def task_runs():
+    with recording_task_runs() as runs:
+        yield runs
 
 
 def wait_for(condition, *, timeout: float = 20.0, what: str = "") -> None:
@@ -58,29 +47,54 @@ def wait_for(condition, *, timeout: float = 20.0, what: str = "") -> None:
         time.sleep(0.1)
 
 
-def test_a_submitted_application_is_prechecked_and_the_applicant_emailed_by_a_real_worker(celery_worker):
+def test_a_submitted_application_is_prechecked_and_the_applicant_emailed_by_a_real_worker(task_runs):
     f.service()
     owner = f.talent_user()
     client = f.client_for(owner)
     application = f.draft(owner)
     assert f.upload(client, application.pk, "application_form", f.pdf_bytes()).status_code == 201
     mail.outbox.clear()
+    test_thread = threading.get_ident()
 
-    response = client.post(f"/api/v1/applications/{application.pk}/actions/submit/", {}, format="json")
+    with broker_only():
+        response = client.post(f"/api/v1/applications/{application.pk}/actions/submit/", {}, format="json")
 
-    assert response.status_code == 200, response.json()
-    # Queued, not run inline: by the time the response is rendered the worker may already be done.
-    assert response.json()["status"] in (Status.SUBMITTED, Status.PRE_REVIEW)
+        # Queued, not run inline: no worker is running yet, so nothing has happened.
+        assert response.status_code == 200, response.json()
+        assert response.json()["status"] == Status.SUBMITTED
+        assert Application.objects.get(pk=application.pk).status == Status.SUBMITTED
+        assert task_runs.runs == []
+        assert mail.outbox == []
+        assert queued() >= 1
 
-    def prechecked_and_sent() -> bool:
-        status = Application.objects.get(pk=application.pk).status
-        notices = dict(Notification.objects.filter(recipient=owner).values_list("kind", "email_status"))
-        return status == Status.PRE_REVIEW and notices == {
-            "application.submitted": DeliveryStatus.SENT,
-            "application.prechecked": DeliveryStatus.SENT,
-        }
+        with running_worker():
 
-    wait_for(prechecked_and_sent, what="pre-check done and both e-mails sent")
+            def prechecked_and_sent() -> bool:
+                status = Application.objects.get(pk=application.pk).status
+                notices = dict(Notification.objects.filter(recipient=owner).values_list("kind", "email_status"))
+                return status == Status.PRE_REVIEW and notices == {
+                    "application.submitted": DeliveryStatus.SENT,
+                    "application.prechecked": DeliveryStatus.SENT,
+                }
+
+            wait_for(prechecked_and_sent, what="pre-check done and both e-mails sent")
+
+            # The task is idempotent: run again for an application no longer submitted, it does nothing.
+            again = tasks.application_precheck.delay(application.pk)
+            rerun = task_runs.wait_for(again.id)
+            assert rerun.result == "skipped"
+
+        # Every task ran in the worker: its thread and hostname, never eagerly on the test's thread.
+        prechecks = task_runs.named("workflow.application_precheck")
+        assert [(run.args, run.result) for run in prechecks] == [
+            ((application.pk,), "done"),
+            ((application.pk,), "skipped"),
+        ]
+        assert len(task_runs.named("notifications.deliver_email")) == 2
+        assert task_runs.runs and all(run.done for run in task_runs.runs)
+        assert len({run.thread for run in task_runs.runs}) == 1  # the worker's one (solo pool) thread
+        assert task_runs.runs[0].thread != test_thread
+        assert {(run.routing_key, run.is_eager) for run in task_runs.runs} == {(app.conf.task_default_queue, False)}
 
     application.refresh_from_db()
     assert application.precheck_report["ok"] is False  # the ID card is still missing
@@ -91,11 +105,3 @@ def test_a_submitted_application_is_prechecked_and_the_applicant_emailed_by_a_re
         Notification.objects.filter(recipient=owner).values_list("title", flat=True)
     )
     assert all(m.to == [owner.email] for m in mail.outbox)
-    # The task is idempotent: run again for an application no longer submitted, it does nothing.
-    from apps.workflow import tasks
-
-    assert (
-        tasks.application_precheck.delay(application.pk).get(timeout=20) == "skipped"
-        if app.conf.result_backend
-        else True
-    )

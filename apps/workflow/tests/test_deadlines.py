@@ -1,15 +1,17 @@
 """Deadlines in Chinese working days, and the beat job that reminds, escalates and expires.
 
 Every expected date is counted by hand from the State Council's schedule; the comments show the
-count. 2026 National Day: 1–7 October off, Saturday 10 October a make-up working day. The
-``chinesecalendar`` library knows nothing of 2027, so Monday–Friday counts there unless staff
-enter days (``CalendarDay``).
+count. 2026 National Day: 1–7 October off, Saturday 10 October a make-up working day. For a year
+the ``chinesecalendar`` library cannot know yet, Monday–Friday counts unless staff enter days
+(``CalendarDay``): tested with 2082–2083, whose weekdays are those of 2026–2027 (the calendar
+repeats every 28 years).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+import chinese_calendar
 import pytest
 
 from apps.accounts import roles
@@ -123,25 +125,27 @@ def test_a_return_before_acceptance_uses_no_days(staff, owner):
 @pytest.mark.parametrize(
     ("calendar_days", "expected"),
     [
-        # Nothing known for 2027: Mon-Fri. 12-25 (1) 28 (2) 29 (3) 30 (4) 31 (5) | 01-01 Fri (6)
+        # Nothing known for 2082-2083: Mon-Fri. 12-25 (1) 28 (2) 29 (3) 30 (4) 31 (5) | 01-01 Fri (6)
         # 04 (7) 05 (8) 06 (9) 07 (10) 08 (11) 11 (12) 12 (13) 13 (14)
-        ({}, D(2027, 1, 13)),
-        # Staff enter New Year's Day 2027 as a holiday: one day later.
-        ({D(2027, 1, 1): False}, D(2027, 1, 14)),
+        ({}, D(2083, 1, 13)),
+        # Staff enter New Year's Day 2083 as a holiday: one day later.
+        ({D(2083, 1, 1): False}, D(2083, 1, 14)),
         # ... and a make-up Saturday, 01-09: back to the 13th (08 (10) 09 (11) 11 (12) 12 (13) 13 (14)).
-        ({D(2027, 1, 1): False, D(2027, 1, 9): True}, D(2027, 1, 13)),
+        ({D(2083, 1, 1): False, D(2083, 1, 9): True}, D(2083, 1, 13)),
     ],
     ids=["weekday-fallback", "new-year-holiday-entered", "holiday-and-make-up-day-entered"],
 )
-def test_a_deadline_across_the_2026_2027_year_end(staff, owner, calendar_days, expected):
+def test_a_deadline_across_a_year_end_the_calendar_does_not_know(staff, owner, calendar_days, expected):
+    # 2082-2083: beyond any chinesecalendar release, whatever the pin; weekdays as in 2026-2027.
+    assert max(chinese_calendar.constants.holidays).year < 2082
     for day, is_workday in calendar_days.items():
-        CalendarDay.objects.create(date=day, is_workday=is_workday, name="2027 元旦")
+        CalendarDay.objects.create(date=day, is_workday=is_workday, name="2083 元旦")
     application = pre_review(owner, staff)
 
-    body = on(D(2026, 12, 24), staff[roles.INTAKE_CLERK], application.pk, "accept")
+    body = on(D(2082, 12, 24), staff[roles.INTAKE_CLERK], application.pk, "accept")
 
     assert body["deadline"] == expected.isoformat()
-    assert add_working_days(D(2026, 12, 24), 14) == expected
+    assert add_working_days(D(2082, 12, 24), 14) == expected
 
 
 @pytest.mark.parametrize(("days", "expected"), [(1, D(2026, 10, 8)), (5, D(2026, 10, 13)), (60, D(2026, 12, 29))])

@@ -133,6 +133,7 @@ def test_anyone_may_look_up_even_with_a_stale_token(application, api_client):
     assert r.status_code == 200
 
 
+@pytest.mark.usefixtures("cache_backend")
 def test_rate_limited_per_client_address(application, api_client):
     for _ in range(30):
         assert lookup(api_client, application.number).status_code == 200

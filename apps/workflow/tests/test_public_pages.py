@@ -139,6 +139,7 @@ def test_lookup_page_names_the_bad_field(client: Client):
     assert "请输入手机号码后四位数字" in r.content.decode()
 
 
+@pytest.mark.usefixtures("cache_backend")
 def test_lookup_page_shares_the_api_rate_limit(client: Client, application):
     api = Client()
     for _ in range(30):
