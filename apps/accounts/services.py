@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Length
 from django.utils.translation import gettext
 
 from apps.core.crypto import pii_hash
@@ -28,9 +30,67 @@ def _is_phone(value: str) -> bool:
     return True
 
 
+# Cyrillic and Greek letters that look like Latin ones (after NFKC): enough for the look-alikes of
+# a login name; see Unicode TR39's confusables.txt for the full table.
+_CONFUSABLES = str.maketrans(
+    {
+        # Cyrillic lower case
+        "а": "a", "в": "b", "е": "e", "һ": "h", "і": "i", "ј": "j", "к": "k", "м": "m", "н": "h",
+        "о": "o", "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "ԁ": "d", "ԛ": "q",
+        "ԝ": "w", "ӏ": "l", "ь": "b", "г": "r", "п": "n", "ё": "e", "ї": "i",
+        # Cyrillic upper case
+        "А": "a", "В": "b", "Е": "e", "К": "k", "М": "m", "Н": "h", "О": "o", "Р": "p", "С": "c",
+        "Т": "t", "У": "y", "Х": "x", "І": "i", "Ј": "j", "Ѕ": "s", "Ԁ": "d", "Ԛ": "q", "Ԝ": "w",
+        "Ӏ": "l", "Ү": "y",
+        # Greek lower case
+        "α": "a", "β": "b", "γ": "y", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o",
+        "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w",
+        # Greek upper case
+        "Α": "a", "Β": "b", "Ε": "e", "Ζ": "z", "Η": "h", "Ι": "i", "Κ": "k", "Μ": "m", "Ν": "n",
+        "Ο": "o", "Ρ": "p", "Τ": "t", "Υ": "y", "Χ": "x",
+    }
+)  # fmt: skip
+# Scripts written alongside any one alphabet (a Chinese name with Latin letters is ordinary).
+_IDEOGRAPHIC = frozenset({"CJK", "HIRAGANA", "KATAKANA", "HANGUL", "BOPOMOFO"})
+
+
+def _script(char: str) -> str | None:
+    """The script of a letter or non-ASCII digit by its Unicode name's first word (LATIN, CYRILLIC,
+    GREEK, CJK, ...); None for ASCII digits and the neutral "@.+-_"."""
+    if char.isascii() and not char.isalpha():
+        return None
+    return unicodedata.name(char, "UNKNOWN").split(" ", 1)[0]
+
+
+def _mixes_scripts(username: str) -> bool:
+    alphabets = {_script(c) for c in username} - {None} - _IDEOGRAPHIC
+    return len(alphabets) > 1
+
+
+def username_skeleton(username: str) -> str:
+    """What a username looks like: NFKC, Cyrillic/Greek look-alikes as Latin, lower case."""
+    return unicodedata.normalize("NFKC", username).translate(_CONFUSABLES).lower()
+
+
+def _confusable_taken(username: str) -> bool:
+    """Another account's name looks the same (``аdmin_demo`` with a Cyrillic а for ``admin_demo``)."""
+    skeleton = username_skeleton(username)
+    if User.objects.filter(username__iexact=skeleton).exists():
+        return True
+    # A look-alike has the same length and a letter outside ASCII: only those need their skeleton.
+    lookalikes = (
+        User.objects.annotate(length=Length("username"))
+        .filter(length=len(username))
+        .exclude(username__regex=r"^[ -~]*$")
+        .values_list("username", flat=True)
+    )
+    return any(username_skeleton(other) == skeleton for other in lookalikes.iterator())
+
+
 def _clean_identity(*, username: str, email: str | None, phone: str | None) -> tuple[str, str | None, str | None]:
     errors: dict[str, list[str]] = {}
-    username = (username or "").strip()
+    # NFKC first: a full-width ａｄｍｉｎ is admin, and clashes as admin.
+    username = unicodedata.normalize("NFKC", username or "").strip()
     if not username:
         errors["username"] = [gettext("必填")]
     elif len(username) > 150 or not all(c.isalnum() or c in "@.+-_" for c in username):
@@ -40,8 +100,12 @@ def _clean_identity(*, username: str, email: str | None, phone: str | None) -> t
     elif _is_phone(username):
         # Log-in looks a username up before a phone: such a username would hide the phone's owner.
         errors["username"] = [gettext("用户名不能是手机号码")]
+    elif _mixes_scripts(username):
+        errors["username"] = [gettext("用户名不能混用不同文字的字母（如拉丁字母与西里尔字母）")]
     elif User.objects.filter(username__iexact=username).exists():
         errors["username"] = [gettext("该用户名已被使用")]
+    elif _confusable_taken(username):
+        errors["username"] = [gettext("该用户名与已有用户名过于相似")]
     email = (email or "").strip().lower() or None
     if email:
         try:

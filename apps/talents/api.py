@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, permissions, serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
@@ -19,6 +18,7 @@ from rest_framework.views import APIView
 from apps.accounts import roles
 from apps.core.exceptions import NotFound
 from apps.core.identifiers import phone_mask
+from apps.core.parsers import FormParser, MultiPartParser
 from apps.enterprises.models import Enterprise
 
 from . import selectors, services

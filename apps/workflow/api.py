@@ -6,13 +6,12 @@ import django_filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from apps.core.exceptions import NotFound, ValidationFailed
-from apps.core.parsers import JSONParser
+from apps.core.parsers import FormParser, JSONParser, MultiPartParser
 
-from . import selectors, services
+from . import actors, selectors, services
 from .downloads import attachment_response
 from .models import Application, ApplicationEvent, Attachment, MaterialRequirement, ServiceDefinition
 from .notices import notices_for
@@ -97,7 +96,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
     service_name = serializers.CharField(source="service.name")
     status_display = serializers.CharField(source="get_status_display")
     applicant = ApplicantSerializer()
-    submitted_by = serializers.CharField(source="submitted_by.username")
+    submitted_by = serializers.SerializerMethodField()
     assignee = serializers.SerializerMethodField()
     available_actions = serializers.SerializerMethodField()
     precheck_report = serializers.SerializerMethodField()
@@ -137,8 +136,12 @@ class ApplicationSerializer(serializers.ModelSerializer):
     def get_available_actions(self, obj: Application) -> list[str]:
         return selectors.available_actions(self.context["request"].user, obj)
 
+    def get_submitted_by(self, obj: Application) -> str | None:
+        return actors.person_shown(self.context["request"].user, obj.submitted_by, obj, stage=obj.status)
+
     def get_assignee(self, obj: Application) -> str | None:
-        return obj.assignee.username if obj.assignee_id else None
+        """A staff member: their username for staff, the role their stage belongs to for anyone else."""
+        return actors.person_shown(self.context["request"].user, obj.assignee, obj, stage=obj.status)
 
     @extend_schema_field(serializers.DictField())
     def get_precheck_report(self, obj: Application) -> dict[str, Any]:
@@ -191,14 +194,23 @@ class ActionSerializer(serializers.Serializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
+    """``actor``: a username for district staff; for anyone else the caller's own username, "申请人"
+    for the other applicant side, a role label ("受理人员", "审核人员", "审批人员", "工作人员") for
+    staff, null for the system. Needs ``request`` and ``application`` in the context."""
+
     actor = serializers.SerializerMethodField()
+    data = serializers.SerializerMethodField()
 
     class Meta:
         model = ApplicationEvent
         fields = ["id", "action", "from_status", "to_status", "actor", "note", "data", "at"]
 
     def get_actor(self, obj: ApplicationEvent) -> str | None:
-        return obj.actor.username if obj.actor_id else None
+        return actors.event_actor_shown(self.context["request"].user, obj, self.context["application"])
+
+    @extend_schema_field(serializers.DictField())
+    def get_data(self, obj: ApplicationEvent) -> Any:
+        return actors.event_data_shown(self.context["request"].user, obj)
 
 
 class UploadSerializer(serializers.Serializer):
@@ -297,7 +309,8 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         application = self.get_object()
         events = application.events.select_related("actor").order_by("at", "id")
         page = self.paginate_queryset(events)
-        return self.get_paginated_response(EventSerializer(page, many=True).data)
+        context = {**self.get_serializer_context(), "application": application}
+        return self.get_paginated_response(EventSerializer(page, many=True, context=context).data)
 
     @extend_schema(
         request={"multipart/form-data": UploadSerializer},

@@ -244,11 +244,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    # DRF's JSON parser lets a deeply nested body's RecursionError through as a 500: ours answers 400.
+    # DRF's parsers let a deeply nested body, a NUL or a non-finite number through as a 500: ours answer 400.
     "DEFAULT_PARSER_CLASSES": [
         "apps.core.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
+        "apps.core.parsers.MultiPartParser",
+        "apps.core.parsers.FormParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.PortalPagination",
     "PAGE_SIZE": 20,
