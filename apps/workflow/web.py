@@ -31,7 +31,7 @@ from apps.core.templatetags.portal import localized
 from apps.enterprises.selectors import enterprise_for_user
 from apps.talents.selectors import talent_for_user, talents_visible_to
 
-from . import selectors, services
+from . import actors, selectors, services
 from .downloads import attachment_response
 from .models import Application, ServiceDefinition
 from .notices import notices_for
@@ -438,9 +438,10 @@ def _timeline(application: Application) -> list[dict[str, Any]]:
         if event.actor_id is None:
             who = _("系统")
         elif event.actor_id in (application.submitted_by_id, application.applicant.user_id):
-            who = _("申请人")
+            who = str(actors.APPLICANT_LABEL)
         else:
-            who = _("工作人员")  # never a staff member's login name
+            # Never a staff member's login name: the role of the step, as the API shows it too.
+            who = actors.staff_role_label(action=event.action, stage=event.from_status)
         items.append(
             {
                 "label": ACTION_LABELS.get(event.action, event.action),

@@ -707,9 +707,9 @@ def test_the_page_never_shows_a_staff_members_login_name(owner, owner_client, st
     # When the talent opens it
     html = page(owner_client, f"/my/applications/{application.pk}/")
 
-    # Then the clerk appears as "工作人员", never by login name
+    # Then the clerk appears as the intake role ("受理人员"), never by login name
     assert CLERK_USERNAME not in html
-    assert "工作人员" in html
+    assert "受理人员" in html
     assert "申请人" in html and "系统" in html
     assert "材料已核对" in html
 
