@@ -47,15 +47,6 @@ from .states import Status
 PERSONAL_DATA_PERM = "accounts.view_personal_data"
 DUE_SOON_WORKING_DAYS = 2  # the same window as the deadline reminders (services.deadlines_scan)
 
-# Timeline entries that are not transitions of the table.
-EVENT_LABELS = {
-    "create": _("创建草稿"),
-    "upload": _("上传材料"),
-    "assign": _("分派经办人"),
-    "supplemented": _("材料已补齐"),
-}
-
-
 # --- read helpers --------------------------------------------------------------------------------
 
 
@@ -64,17 +55,9 @@ def download_url(attachment: Attachment) -> str:
     return f"/api/v1/applications/{attachment.application_id}/attachments/{attachment.pk}/download/"
 
 
-def action_labels(service_code: str) -> dict[str, Any]:
-    labels: dict[str, Any] = dict(EVENT_LABELS)
-    for t in engine.table_for(service_code):
-        labels.setdefault(t.action, t.label or t.action)
-    return labels
-
-
 def transition_for(application: Application, action: str) -> engine.Transition | None:
     """The table row of ``action`` from the application's state, else any row of that action."""
-    rows = [t for t in engine.table_for(application.service.code) if t.action == action]
-    return next((t for t in rows if t.source == application.status), rows[0] if rows else None)
+    return engine.transition_for(application.service.code, action, application.status)
 
 
 def refusal(user: Any, application: Application, action: str) -> str:
@@ -277,7 +260,7 @@ class ApplicationEventInline(admin.TabularInline):
 
     @admin.display(description=_("操作"))
     def action_display(self, obj: ApplicationEvent) -> str:
-        label = action_labels(obj.application.service.code).get(obj.action, obj.action)
+        label = engine.event_label(obj.application.service.code, obj.action, obj.from_status)
         return f"{label}（{obj.action}）"
 
     @admin.display(description=_("状态变化"))

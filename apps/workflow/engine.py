@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from apps.accounts import roles
 from apps.core.exceptions import ValidationFailed
@@ -216,3 +216,28 @@ def allows(transition: Transition, caller_roles: frozenset[str] | set[str]) -> b
     if transition.roles & caller_roles:
         return True
     return roles.DISTRICT_ADMIN in caller_roles and bool(transition.roles & roles.STAFF_ROLES)
+
+
+def transition_for(service_code: str, action: str, source: str = "") -> Transition | None:
+    """The table row of ``action`` leaving ``source``, else any row of that action, else None."""
+    rows = [t for t in table_for(service_code) if t.action == action]
+    return next((t for t in rows if t.source == source), rows[0] if rows else None)
+
+
+# Timeline entries that are not transitions of the table.
+EVENT_LABELS = {
+    "create": gettext_lazy("创建草稿"),
+    "upload": gettext_lazy("上传材料"),
+    "assign": gettext_lazy("分派经办人"),
+    "supplemented": gettext_lazy("材料已补齐"),
+}
+
+
+def event_label(service_code: str, action: str, from_status: str = "") -> str:
+    """What an event is called on a timeline (the admin's and the applicant's): the label of the
+    table row it took — the one leaving ``from_status`` when there is one (``reject`` from intake is
+    不予受理, later 不予批准) — else the engine's own event names, else the action itself."""
+    row = transition_for(service_code, action, from_status)
+    if row is not None and row.label:
+        return str(row.label)
+    return str(EVENT_LABELS.get(action, action))

@@ -31,7 +31,7 @@ from apps.core.templatetags.portal import localized
 from apps.enterprises.selectors import enterprise_for_user
 from apps.talents.selectors import talent_for_user, talents_visible_to
 
-from . import actors, selectors, services
+from . import actors, engine, selectors, services
 from .downloads import attachment_response
 from .models import Application, ServiceDefinition
 from .notices import notices_for
@@ -46,24 +46,6 @@ SIDE_ROLE = {MY: roles.TALENT, HR: roles.ENTERPRISE_HR}
 # The actions an applicant takes from these pages (the engine decides which are available now).
 APPLICANT_ACTIONS = ("submit", "resubmit", "withdraw")
 
-ACTION_LABELS = {
-    "create": gettext_lazy("创建草稿"),
-    "submit": gettext_lazy("提交申请"),
-    "resubmit": gettext_lazy("重新提交"),
-    "withdraw": gettext_lazy("撤回申请"),
-    "precheck": gettext_lazy("系统自动预审"),
-    "accept": gettext_lazy("窗口受理"),
-    "accept_with_missing": gettext_lazy("容缺受理"),
-    "return": gettext_lazy("退回补正"),
-    "recommend": gettext_lazy("审核通过"),
-    "approve": gettext_lazy("批准"),
-    "reject": gettext_lazy("不予批准"),
-    "fulfil": gettext_lazy("办结"),
-    "supplement_expired": gettext_lazy("逾期未补正"),
-    "supplemented": gettext_lazy("材料已补齐"),
-    "upload": gettext_lazy("上传材料"),
-    "assign": gettext_lazy("分派经办人"),
-}
 # Shown on the public timeline of an application: assignment is staff housekeeping.
 HIDDEN_EVENTS = frozenset({"assign"})
 
@@ -444,7 +426,7 @@ def _timeline(application: Application) -> list[dict[str, Any]]:
             who = actors.staff_role_label(action=event.action, stage=event.from_status)
         items.append(
             {
-                "label": ACTION_LABELS.get(event.action, event.action),
+                "label": engine.event_label(application.service.code, event.action, event.from_status),
                 "at": event.at,
                 "who": who,
                 "note": event.note if event.action in ("return", "reject", "accept", "accept_with_missing") else "",
