@@ -34,6 +34,11 @@ class DomainError(Exception):
             return {self.field: [str(self.detail)]}
         return {"detail": str(self.detail)}
 
+    def messages_by_field(self) -> dict[str, list[str]]:
+        """``as_data`` with every value a list of messages, ``detail`` too (the API's shape keeps it
+        one string): what pages and the admin show, never a string walked character by character."""
+        return {k: [v] if isinstance(v, str) else [str(m) for m in v] for k, v in self.as_data().items()}
+
 
 class ValidationFailed(DomainError):
     """Bad input: 400 naming the field."""

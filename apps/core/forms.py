@@ -14,10 +14,9 @@ from .exceptions import DomainError
 def form_errors_from(form: forms.Form, exc: DomainError) -> None:
     """Put a service's refusal on ``form``: each named field's messages beside that field, the rest
     (``detail`` or a field the form does not show) at the top."""
-    for name, messages in exc.as_data().items():
+    for name, messages in exc.messages_by_field().items():
         target = name if name in form.fields else None
-        # ``detail`` is one string, each field a list of them: never add a string's characters one by one.
-        for message in [messages] if isinstance(messages, str) else messages:
+        for message in messages:
             if target is None and name != "detail":
                 message = f"{name}: {message}"
             form.add_error(target, message)

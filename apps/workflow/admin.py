@@ -83,14 +83,11 @@ def refusal(user: Any, application: Application, action: str) -> str:
 
 
 def error_text(error: DomainError) -> str:
-    data = error.as_data()
+    data = error.messages_by_field()
     if list(data) == ["detail"]:
         return str(error.detail)
-
-    def joined(messages: Any) -> str:
-        return gettext("，").join(str(m) for m in messages) if isinstance(messages, list | tuple) else str(messages)
-
-    return gettext("；").join(f"{field}: {joined(msgs)}" for field, msgs in data.items())
+    within = gettext("，")
+    return gettext("；").join(f"{field}: {within.join(msgs)}" for field, msgs in data.items())
 
 
 def status_label(value: str) -> str:

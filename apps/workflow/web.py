@@ -198,12 +198,8 @@ def _remarks_data(form: forms.Form) -> dict[str, Any]:
 
 
 def _error_text(exc: DomainError) -> str:
-    """A service's refusal as one message: ``as_data`` gives a list per field but ``detail`` as a
-    single string, which must not be split into its characters."""
-    parts: list[str] = []
-    for messages_ in exc.as_data().values():
-        parts.extend([messages_] if isinstance(messages_, str) else [str(m) for m in messages_])
-    return " ".join(parts)
+    """A service's refusal as one message for the applicant (field names are for the API and staff)."""
+    return " ".join(m for messages_ in exc.messages_by_field().values() for m in messages_)
 
 
 def _services_for(kind: str) -> list[ServiceDefinition]:
