@@ -49,8 +49,12 @@ worker: install
 beat: install
 	$(VENV)/bin/celery -A talentportal beat -l info
 
+# On PostgreSQL (DATABASE_URL's server; BENCH_DATABASE_URL names the scale database, see bench/README.md):
+# a million applications generated once (resumable), the admin changelist timed on them, the import.
 bench: install
-	for f in bench/*.py; do $(PY) $$f || exit 1; done
+	$(PY) bench/generate.py
+	$(PY) bench/changelist.py
+	$(PY) bench/import_talents.py
 
 # The English catalogue: collect the msgids (Chinese) into locale/en/LC_MESSAGES/django.po, then compile
 # django.mo, which is committed so `make run` needs no gettext. Needs gettext (apt-get install gettext).

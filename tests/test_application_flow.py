@@ -108,6 +108,7 @@ def test_hukou_end_to_end(make_user, client_for, staff):
         "return",
         "resubmit",
         "precheck",
+        "assign",  # accepting assigned the clerk
         "accept_with_missing",
         "upload",
         "supplemented",

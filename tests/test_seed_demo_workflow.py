@@ -93,4 +93,12 @@ def test_seed_demo_workflow():
     # Green card holders' applications come first in the staff queues.
     holders = Application.objects.filter(status__in=OPEN, priority=1, applicant__is_green_card_holder=True)
     assert holders.count() >= 2
+
+    # Every demo staff account finds work under "mine", and "unassigned" has some too.
+    open_apps = Application.objects.filter(status__in=OPEN)
+    for username in ("clerk_demo", "reviewer_demo", "approver_demo"):
+        assert open_apps.filter(assignee__username=username).exists(), username
+    assert open_apps.filter(assignee__isnull=True).exists()
+    assert not open_apps.filter(status=Status.UNDER_REVIEW).exclude(assignee__username="reviewer_demo").exists()
+    assert not open_apps.filter(status=Status.PENDING_APPROVAL).exclude(assignee__username="approver_demo").exists()
     assert GreenCard.objects.filter(card_class="A").exists() and GreenCard.objects.filter(card_class="B").exists()

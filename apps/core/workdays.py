@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 
 import chinese_calendar
 
@@ -90,3 +91,22 @@ def working_days_between(a: dt.date, b: dt.date) -> int:
         if calendar.is_workday(day):
             count += 1
     return count
+
+
+def working_days_from(a: dt.date, days: Iterable[dt.date]) -> dict[dt.date, int]:
+    """``working_days_between(a, d)`` for each of ``days``, with one calendar (one query) for all:
+    a list's "working days left" per row."""
+    wanted = set(days)
+    if not wanted:
+        return {}
+    start, end = min(wanted | {a}), max(wanted | {a})
+    calendar = _Calendar(start, end)
+    counted: dict[dt.date, int] = {}
+    running, day = 0, start
+    # Working days in (start, day] for every day of the window, then each answer as a difference.
+    while day <= end:
+        if day > start and calendar.is_workday(day):
+            running += 1
+        counted[day] = running
+        day += dt.timedelta(days=1)
+    return {d: counted[d] - counted[a] for d in wanted}

@@ -16,7 +16,7 @@ from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from apps.enterprises.models import Enterprise, KeyEnterpriseListing, ShortageIntroduction
+from apps.enterprises.models import Enterprise, KeyEnterpriseListing, Quota, ShortageIntroduction
 from apps.talents.models import Talent, TalentCategory, TalentCategoryHolding
 
 POSTDOC = "postdoc"
@@ -71,6 +71,51 @@ def application_counts() -> dict[str, dict[str, int]]:
     for row in rows:
         result.setdefault(row["service__code"], {})[row["status"]] = row["n"]
     return result
+
+
+def services_in_order() -> list[dict[str, str]]:
+    """Every service of the catalog (inactive ones too: their applications still count), in the
+    catalog's order, with both names. One query; empty while the workflow app is not installed."""
+    if not django_apps.is_installed("apps.workflow"):
+        return []
+    service_model: Any = import_module("apps.workflow.models").ServiceDefinition
+    return list(service_model.objects.order_by("sort_order", "code").values("code", "name", "name_en"))
+
+
+def deadline_counts() -> dict[str, dict[str, int]]:
+    """``{service code: {"due_soon": n, "overdue": n}}`` with the staff queues' own meaning
+    (``workflow.selectors.staff_queue``); services with neither are left out. Two queries."""
+    if not django_apps.is_installed("apps.workflow"):
+        return {}
+    staff_queue: Any = import_module("apps.workflow.selectors").staff_queue
+    result: dict[str, dict[str, int]] = {}
+    for queue in ("due_soon", "overdue"):
+        # The queue's conditions need no user; "mine" is the only one that reads it.
+        rows = staff_queue(None, queue=queue).values("service__code").annotate(n=Count("id")).order_by()
+        for row in rows:
+            result.setdefault(row["service__code"], {"due_soon": 0, "overdue": 0})[queue] = row["n"]
+    return result
+
+
+def quota_usage(*, year: int) -> list[dict[str, Any]]:
+    """This year's quotas summed per kind: ``[{"kind", "total", "used", "enterprises"}]``, every kind
+    listed (zeros when none was granted), in the order of ``Quota.Kind``. One query."""
+    rows = {
+        row["kind"]: row
+        for row in Quota.objects.filter(year=year)
+        .values("kind")
+        .annotate(total=Sum("total"), used=Sum("used"), enterprises=Count("enterprise_id", distinct=True))
+        .order_by()
+    }
+    return [
+        {
+            "kind": kind.value,
+            "total": rows.get(kind.value, {}).get("total") or 0,
+            "used": rows.get(kind.value, {}).get("used") or 0,
+            "enterprises": rows.get(kind.value, {}).get("enterprises") or 0,
+        }
+        for kind in Quota.Kind
+    ]
 
 
 def district_overview(*, today: dt.date | None = None) -> dict[str, Any]:

@@ -9,15 +9,15 @@ action needs. Django model permissions only decide who may *look*; who may *act*
 from __future__ import annotations
 
 import datetime as dt
-import json
+import re
 from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, CharField, Count, F, QuerySet, Value, When
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, QuerySet, Value, When
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -25,15 +25,21 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
 
+from apps.accounts import access, roles
 from apps.core.admin_mixins import ReadOnlyAdminMixin
 from apps.core.admin_paging import FastChangeListMixin
 from apps.core.crypto import pii_hash
-from apps.core.exceptions import DomainError, ValidationFailed
+from apps.core.exceptions import DomainError, NotFound, NotPermitted, ValidationFailed
 from apps.core.identifiers import IdentifierError, resident_id_parse
-from apps.core.workdays import add_working_days
+from apps.core.templatetags.portal import localized
+from apps.core.workdays import add_working_days, working_days_between, working_days_from
+from apps.talents.models import Talent
+from apps.talents.selectors import can_verify_holdings, holdings_for_review
 
-from . import engine, selectors, services
+from . import engine, records, selectors, services
 from .admin_forms import (
     GUIDE_FIELDS,
     ApplicationActionForm,
@@ -42,10 +48,12 @@ from .admin_forms import (
     ServiceDefinitionForm,
 )
 from .models import Application, ApplicationEvent, Attachment, DeadlineNotice, MaterialRequirement, ServiceDefinition
-from .states import Status
+from .notices import notices_for
+from .states import OPEN, Status
 
 PERSONAL_DATA_PERM = "accounts.view_personal_data"
-DUE_SOON_WORKING_DAYS = 2  # the same window as the deadline reminders (services.deadlines_scan)
+NUMBER_PREFIX = re.compile(r"^HZ[0-9-]*$", re.IGNORECASE)  # HZ2026-000123, or its beginning
+DUE_SOON_WORKING_DAYS = selectors.DUE_SOON_WORKING_DAYS
 
 # --- read helpers --------------------------------------------------------------------------------
 
@@ -113,39 +121,59 @@ def local_time(value: dt.datetime | str | None) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
 
-JSON_TOO_DEEP = _("（内容嵌套过深，无法显示）")
-
-
-def event_data_html(data: dict[str, Any]) -> SafeString | str:
-    """An event's data as short ``key: value`` lines (lists joined, nested values as JSON)."""
-    if not data:
+def lines_html(lines: list[tuple[str, str]]) -> SafeString | str:
+    """Labelled lines (``records``) as a definition list."""
+    if not lines:
         return "—"
-
-    def text(value: Any) -> str:
-        if isinstance(value, list) and all(isinstance(v, str | int) for v in value):
-            return gettext("、").join(str(v) for v in value) or "—"
-        if isinstance(value, dict | list):
-            try:
-                return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-            except RecursionError:
-                return str(JSON_TOO_DEEP)
-        return "—" if value is None else str(value)
-
-    return format_html(
-        '<dl class="hz-event-data">{}</dl>',
-        format_html_join("", "<dt>{}</dt><dd>{}</dd>", ((k, text(v)) for k, v in sorted(data.items()))),
-    )
+    return format_html('<dl class="hz-event-data">{}</dl>', format_html_join("", "<dt>{}</dt><dd>{}</dd>", lines))
 
 
-def _json(value: Any) -> str:
-    # Data stored before it was bounded may nest deeper than json.dumps can recurse.
-    try:
-        return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True, default=str)
-    except RecursionError:
-        return str(JSON_TOO_DEEP)
+def event_data_html(event: ApplicationEvent) -> SafeString | str:
+    """An event's data as labelled lines: material names, dates and counts in words, no hashes."""
+    return lines_html(records.reader_for(event.application).lines(event.data))
 
 
 # --- filters -------------------------------------------------------------------------------------
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """Open applications by default (API.md's "open"); every state, and all of them, one click away."""
+
+    title = _("状态")
+    parameter_name = "status"
+    OPEN_VALUE = "open"
+    ALL_VALUE = "all"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [(self.OPEN_VALUE, _("办理中（默认）")), (self.ALL_VALUE, _("全部")), *Status.choices]
+
+    @classmethod
+    def _known(cls, value: str | None) -> str:
+        return value if value in (cls.OPEN_VALUE, cls.ALL_VALUE, *Status.values) else cls.OPEN_VALUE
+
+    @classmethod
+    def open_only(cls, request: HttpRequest) -> bool:
+        """Whether the list holds open applications only (the queue's own order then applies)."""
+        value = cls._known(request.GET.get(cls.parameter_name))
+        return value == cls.OPEN_VALUE or value in OPEN
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self._known(self.value())
+        if value == self.ALL_VALUE:
+            return queryset
+        if value == self.OPEN_VALUE:
+            return queryset.filter(status__in=sorted(OPEN))
+        return queryset.filter(status=value)
+
+    def choices(self, changelist: Any) -> Any:
+        # No "All" that drops the parameter: without it the list is the open one.
+        current = self._known(self.value())
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": current == str(value),
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -174,6 +202,10 @@ class ServiceFilter(admin.RelatedFieldListFilter):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.title = _("服务事项")
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> Any:
+        # The service's name in the reader's language (name_en for English), as on the portal's pages.
+        return [(str(service.pk), localized(service, "name")) for service in ServiceDefinition.objects.order_by("id")]
 
 
 class DeadlineFilter(admin.SimpleListFilter):
@@ -230,7 +262,9 @@ class ApplicationEventInline(admin.TabularInline):
     show_change_link = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("actor", "application__service")
+        # A prefetch, not a join: every event then shares one application instance, so the names its
+        # data needs (``records.reader_for``) are looked up once for the whole timeline.
+        return super().get_queryset(request).select_related("actor").prefetch_related("application__service__materials")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -257,8 +291,7 @@ class ApplicationEventInline(admin.TabularInline):
 
     @admin.display(description=_("操作"))
     def action_display(self, obj: ApplicationEvent) -> str:
-        label = engine.event_label(obj.application.service.code, obj.action, obj.from_status)
-        return f"{label}（{obj.action}）"
+        return engine.event_label(obj.application.service.code, obj.action, obj.from_status)
 
     @admin.display(description=_("状态变化"))
     def transition_display(self, obj: ApplicationEvent) -> str:
@@ -268,7 +301,7 @@ class ApplicationEventInline(admin.TabularInline):
 
     @admin.display(description=_("数据"))
     def data_display(self, obj: ApplicationEvent) -> SafeString | str:
-        return event_data_html(obj.data)
+        return event_data_html(obj)
 
 
 # --- applications --------------------------------------------------------------------------------
@@ -276,21 +309,21 @@ class ApplicationEventInline(admin.TabularInline):
 
 @admin.register(Application)
 class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
+    # What a clerk decides by, narrow enough for 1280 px with the sidebar open (workflow_admin.css):
+    # the masked resident ID under the applicant's name, the badge beside it.
     list_display = (
         "number",
         "service_name",
         "applicant_name",
-        "applicant_id_masked",
         "status_display",
-        "priority_badge",
         "deadline_display",
         "supplement_deadline_display",
         "assignee_name",
     )
     list_display_links = ("number",)
     list_select_related = ("service", "applicant", "assignee")
-    list_filter = (QueueFilter, ("service", ServiceFilter), "status", DeadlineFilter)
-    ordering = ("-priority", F("deadline").asc(nulls_last=True), "id")
+    list_filter = (StatusFilter, QueueFilter, ("service", ServiceFilter), DeadlineFilter)
+    ordering = selectors.queue_ordering(open_only=False)
     search_fields = ("number", "applicant__name")
     search_help_text = _("申请编号、申请人姓名，或完整的居民身份证号码")
     show_full_result_count = False
@@ -325,10 +358,12 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
                 )
             },
         ),
+        (_("人才类别"), {"fields": ("categories_display",)}),
         (_("申请内容"), {"fields": ("data_display",)}),
         (_("缺少材料与需补正问题"), {"fields": ("missing_display", "problems_display")}),
         (_("申请材料"), {"fields": ("attachments_display",)}),
         (_("预审报告"), {"fields": ("precheck_display",)}),
+        (_("文书"), {"fields": ("notices_display",)}),
     )
     readonly_fields = (
         "number",
@@ -350,11 +385,13 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
         "applicant_id_number",
         "applicant_phone",
         "applicant_employer",
+        "categories_display",
         "data_display",
         "missing_display",
         "problems_display",
         "attachments_display",
         "precheck_display",
+        "notices_display",
     )
 
     # Who may look: staff with the view permission. Nobody edits, adds or deletes here.
@@ -396,6 +433,21 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
             )
         )
 
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        changelist = super().get_changelist_instance(request)
+        # Working days left for the page's rows with one calendar, not one per row.
+        rows = list(changelist.result_list)
+        left = working_days_from(timezone.localdate(), [r.deadline for r in rows if r.deadline])
+        for row in rows:
+            row.working_days_left = left.get(row.deadline) if row.deadline else None
+        changelist.result_list = rows
+        return changelist
+
+    def get_ordering(self, request: HttpRequest) -> Any:
+        # Over open applications only (the default), the plain columns; otherwise priority counts
+        # for the open ones alone (a withdrawn case keeps its old priority but not its place).
+        return selectors.queue_ordering(open_only=StatusFilter.open_only(request))
+
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
         # A full resident ID is found through its keyed hash: the column itself is ciphertext.
         term = search_term.strip()
@@ -406,6 +458,15 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
                 pass
             else:
                 return queryset.filter(applicant__id_number_hash=pii_hash(number)), False
+        if NUMBER_PREFIX.match(term):
+            # An application number, whole or its beginning: the number's index answers, where
+            # LIKE '%…%' over every application joined to its applicant reads them all.
+            return queryset.filter(number__startswith=term.upper()), False
+        if term:
+            # A name: the talents who bear it first (one scan of the talents, not one for the count and
+            # another for the page), then their applications through the applicant index.
+            talents = list(Talent.objects.filter(name__icontains=term).values_list("pk", flat=True))
+            return queryset.filter(applicant_id__in=talents), False
         return super().get_search_results(request, queryset, search_term)
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Application | None:
@@ -413,17 +474,25 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
         if obj is not None:
             # Per request, on the instance: read-only displays get no request.
             setattr(obj, "shows_personal_data", request.user.has_perm(PERSONAL_DATA_PERM))  # noqa: B010
+            # The permission matrix: finance sees the application but not its identity documents.
+            setattr(obj, "shows_identity_documents", access.sees_all(request.user, access.IDENTITY_DOCUMENTS))  # noqa: B010
+            setattr(obj, "verifies_categories", can_verify_holdings(request.user))  # noqa: B010
+            # The evidence opens through the talent admin's download view, which lets these in.
+            sees_talents = request.user.has_perm("talents.view_talent") or request.user.has_perm(
+                "talents.change_talent"
+            )
+            setattr(obj, "shows_category_evidence", sees_talents)  # noqa: B010
         return obj
 
     # List columns
 
     @admin.display(description=_("服务事项"), ordering="service__sort_order")
     def service_name(self, obj: Application) -> str:
-        return obj.service.name
+        return localized(obj.service, "name")
 
     @admin.display(description=_("状态"), ordering="status")
     def status_display(self, obj: Application) -> SafeString:
-        return format_html('<span class="hz-nowrap">{}</span>', obj.get_status_display())
+        return format_html("<span>{}</span>", obj.get_status_display())
 
     @admin.display(description=_("补正期限"), ordering="supplement_deadline")
     def supplement_deadline_display(self, obj: Application) -> SafeString | str:
@@ -438,8 +507,17 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
         return obj.assignee.get_full_name() or obj.assignee.username
 
     @admin.display(description=_("申请人"), ordering="applicant__name")
-    def applicant_name(self, obj: Application) -> str:
-        return obj.applicant.name
+    def applicant_name(self, obj: Application) -> SafeString:
+        """The name, the green-card badge (queue priority, open applications only) and the masked ID."""
+        badge = self.priority_badge(obj)
+        badge = "" if badge == "—" else badge
+        masked = obj.applicant.id_number_masked
+        return format_html(
+            '<span class="hz-nowrap">{}</span> {}{}',
+            obj.applicant.name,
+            badge,
+            format_html('<br><small class="hz-quiet hz-nowrap">{}</small>', masked) if masked else "",
+        )
 
     @admin.display(description=_("身份证号码"))
     def applicant_id_masked(self, obj: Application) -> str:
@@ -447,9 +525,12 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
 
     @admin.display(description=_("优先级"), ordering="-priority")
     def priority_badge(self, obj: Application) -> SafeString | str:
-        if obj.priority > 0:
+        # Queue priority counts while the application is open (selectors.queue_ordering).
+        if obj.priority > 0 and obj.status in OPEN:
             return format_html(
-                '<span class="hz-badge hz-badge-green" title="{}">{}</span>', obj.priority, gettext("绿卡")
+                '<span class="hz-badge hz-badge-green" title="{}">{}</span>',
+                gettext("人才绿卡持有人优先"),
+                gettext("绿卡"),
             )
         return "—"
 
@@ -457,12 +538,23 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
     def deadline_display(self, obj: Application) -> SafeString | str:
         if obj.deadline is None:
             return "—"
+        left = getattr(obj, "working_days_left", None)
+        if left is None:  # a row from outside the changelist
+            left = working_days_between(timezone.localdate(), obj.deadline)
+        if left < 0:
+            days = ngettext("超期%(n)d个工作日", "超期%(n)d个工作日", -left) % {"n": -left}
+        elif left == 0:
+            days = gettext("今天到期")
+        else:
+            days = ngettext("剩%(n)d个工作日", "剩%(n)d个工作日", left) % {"n": left}
         state = getattr(obj, "deadline_state", "")
         if state == "overdue":
-            return format_html('<span class="hz-due hz-overdue" title="{}">{}</span>', gettext("已超期"), obj.deadline)
-        if state == "soon":
-            return format_html('<span class="hz-due hz-soon" title="{}">{}</span>', gettext("即将到期"), obj.deadline)
-        return str(obj.deadline)
+            date = format_html('<span class="hz-due hz-overdue" title="{}">{}</span>', gettext("已超期"), obj.deadline)
+        elif state == "soon":
+            date = format_html('<span class="hz-due hz-soon" title="{}">{}</span>', gettext("即将到期"), obj.deadline)
+        else:
+            date = format_html('<span class="hz-nowrap">{}</span>', obj.deadline)
+        return format_html('{}<br><small class="hz-quiet hz-days">{}</small>', date, days)
 
     # Change view (read-only displays)
 
@@ -506,36 +598,123 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
         green = " · " + gettext("人才绿卡持有人") if obj.applicant.is_green_card_holder else ""
         return f"{employer or '—'}{green}"
 
+    @admin.display(description=_("人才类别"))
+    def categories_display(self, obj: Application) -> SafeString | str:
+        """The applicant's categories with their verification: only verified ones count for
+        eligibility, card class and priority. A reviewer verifies or un-verifies each with a button
+        of the page's own form (it carries the CSRF token) posted to ``category_verify_view``."""
+        holdings = holdings_for_review(obj.applicant_id)
+        if not holdings:
+            return gettext("未申报人才类别")
+        verifies = getattr(obj, "verifies_categories", False)
+        shows_evidence = getattr(obj, "shows_category_evidence", False)
+        head = format_html_join(
+            "",
+            "<th scope='col'>{}</th>",
+            (
+                (label,)
+                for label in (
+                    gettext("人才类别"),
+                    gettext("入选年度"),
+                    gettext("认定机构"),
+                    gettext("核验"),
+                    gettext("证明材料"),
+                    *([gettext("操作")] if verifies else []),
+                )
+            ),
+        )
+        rows = []
+        for holding in holdings:
+            cells = [
+                localized(holding.category, "name"),
+                holding.year or "—",
+                holding.issuing_body or "—",
+                self._verification_html(holding),
+                self._evidence_html(holding, shows_evidence),
+            ]
+            if verifies:
+                url = reverse("admin:workflow_application_category_verify", args=[obj.pk, holding.pk])
+                label = gettext("撤销核验") if holding.verified else gettext("核验通过")
+                cells.append(
+                    format_html(
+                        '<button type="submit" class="button" formaction="{}" formmethod="post" name="verified" '
+                        'value="{}" data-holding="{}">{}</button>',
+                        url,
+                        "0" if holding.verified else "1",
+                        holding.pk,
+                        label,
+                    )
+                )
+            rows.append(format_html_join("", "<td>{}</td>", ((cell,) for cell in cells)))
+        return format_html(
+            '<table class="hz-data hz-categories"><thead><tr>{}</tr></thead><tbody>{}</tbody></table><small>{}</small>',
+            head,
+            format_html_join("", "<tr>{}</tr>", ((row,) for row in rows)),
+            gettext("只有已核验的人才类别计入申请资格、绿卡类别和办理优先级。"),
+        )
+
+    @staticmethod
+    def _verification_html(holding: Any) -> SafeString:
+        if not holding.verified:
+            return format_html('<span class="hz-missing">{}</span>', gettext("未核验"))
+        who = holding.verified_by
+        if who is None:
+            by = gettext("工作人员")
+        else:
+            # The groups are prefetched (holdings_for_review): no query per holding.
+            labels = [str(roles.ROLE_LABELS[g.name]) for g in who.groups.all() if g.name in roles.STAFF_ROLES]
+            by = f"{gettext('、').join(labels) or gettext('工作人员')}（{who.get_full_name() or who.username}）"
+        return format_html(
+            '<span class="hz-ok">✔ {}</span><br><small>{} · {}</small>',
+            gettext("已核验"),
+            by,
+            local_time(holding.verified_at),
+        )
+
+    @staticmethod
+    def _evidence_html(holding: Any, shows_evidence: bool) -> SafeString | str:
+        if not holding.evidence:
+            return format_html('<span class="hz-missing">{}</span>', gettext("未上传"))
+        if not shows_evidence:
+            return gettext("已上传")
+        url = reverse("admin:talents_talent_evidence", args=[holding.talent_id, holding.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("下载"))
+
     @admin.display(description=_("办理结果"))
     def result_display(self, obj: Application) -> SafeString | str:
-        return format_html('<pre class="hz-json">{}</pre>', _json(obj.result)) if obj.result else "—"
+        return lines_html(records.reader_for(obj).result_lines())
 
     @admin.display(description=_("申请内容"))
     def data_display(self, obj: Application) -> SafeString | str:
-        if not obj.data:
+        lines = records.reader_for(obj).lines(obj.data)
+        if not lines:
             return "—"
-        rows = format_html_join(
-            "",
-            "<tr><th>{}</th><td>{}</td></tr>",
-            ((key, value if isinstance(value, str) else _json(value)) for key, value in sorted(obj.data.items())),
-        )
+        rows = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", lines)
         return format_html('<table class="hz-data">{}</table>', rows)
-
-    def _material_names(self, obj: Application) -> dict[str, str]:
-        cache = getattr(obj, "_material_names", None)
-        if cache is None:
-            cache = dict(obj.service.materials.values_list("code", "name"))
-            setattr(obj, "_material_names", cache)  # noqa: B010 - per request, on the instance
-        return cache
 
     @admin.display(description=_("缺少的材料"))
     def missing_display(self, obj: Application) -> SafeString | str:
         if not obj.missing_materials:
             return "—"
-        names = self._material_names(obj)
+        reader = records.reader_for(obj)
         return format_html(
             "<ul class='hz-list'>{}</ul>",
-            format_html_join("", "<li>{}（{}）</li>", ((names.get(c, c), c) for c in obj.missing_materials)),
+            format_html_join("", "<li>{}</li>", ((reader.material(c),) for c in obj.missing_materials)),
+        )
+
+    @admin.display(description=_("文书"))
+    def notices_display(self, obj: Application) -> SafeString | str:
+        """The printable notices issued so far, as the applicant gets them."""
+        notices = notices_for(obj)
+        if not notices:
+            return gettext("尚未出具文书")
+        return format_html(
+            "<ul class='hz-list hz-notices'>{}</ul>",
+            format_html_join(
+                "",
+                '<li><a href="{}" target="_blank" rel="noopener">{}</a></li>',
+                ((n["url"], n["title"]) for n in notices),
+            ),
         )
 
     @admin.display(description=_("需补正的问题"))
@@ -555,12 +734,14 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
             att = latest.pop(m.code, None)
             rows.append((m, att))
         rows += [(None, att) for att in latest.values()]  # a material no longer in the catalog
+        # Identity documents (and a material no longer in the catalog) only for those the matrix lets.
+        shows_identity = getattr(obj, "shows_identity_documents", False)
         body = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
-                    f"{m.name}（{m.code}）" if m else att.material_code,
+                    m.name if m else att.material_code,
                     gettext("必交") if m and m.required else gettext("选交"),
                     format_html(
                         '<a href="{}">v{} · {} · {} KB · {}</a>',
@@ -570,6 +751,8 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
                         max(1, att.size // 1024),
                         timezone.localtime(att.uploaded_at).strftime("%Y-%m-%d %H:%M"),
                     )
+                    if att and (shows_identity or (m is not None and not m.identity_document))
+                    else format_html("v{} · {}", att.version, gettext("身份证件，无权下载"))
                     if att
                     else format_html('<span class="hz-missing">{}</span>', gettext("未上传")),
                 )
@@ -586,19 +769,14 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
         checked = gettext("预审时间：%(time)s") % {"time": local_time(report.get("checked_at"))}
         if report.get("ok"):
             return format_html('<span class="hz-ok">✔ {}</span> <small>{}</small>', gettext("预审无问题"), checked)
-        names = self._material_names(obj)
-        items = []
-        for issue in selectors.precheck_report_shown(report).get("issues", []):
-            details = []
-            if issue.get("materials"):
-                details.append(gettext("、").join(f"{names.get(c, c)}（{c}）" for c in issue["materials"]))
-            for key in ("fields", "categories", "applications"):
-                if issue.get(key):
-                    details.append(f"{key}: {', '.join(str(v) for v in issue[key])}")
-            items.append((issue.get("code", ""), issue.get("message", ""), gettext("；").join(details)))
+        reader = records.reader_for(obj)
+        items = [
+            (item["message"], lines_html(item["details"]) if item["details"] else "")
+            for item in reader.precheck_items(selectors.precheck_report_shown(report))
+        ]
         return format_html(
             '<ul class="hz-issues">{}</ul><small>{}</small>',
-            format_html_join("", "<li><b>{}</b> {}<br><small>{}</small></li>", items),
+            format_html_join("", "<li><b>{}</b>{}</li>", items),
             checked,
         )
 
@@ -634,8 +812,45 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
                 self.admin_site.admin_view(self.act_view),
                 name="workflow_application_act",
             ),
+            # Not admin_view: that sends whoever is not staff to the login page; this answers 403.
+            path(
+                "<path:object_id>/categories/<int:holding_id>/verify/",
+                csrf_protect(never_cache(self.category_verify_view)),
+                name="workflow_application_category_verify",
+            ),
         ]
         return urls + super().get_urls()
+
+    def category_verify_view(self, request: HttpRequest, object_id: str, holding_id: int) -> HttpResponse:
+        """POST ``verified=1`` verifies one of the applicant's categories, ``verified=0`` takes the
+        verification back, through ``services.application_category_verify`` (reviewers, and staff who
+        may change holdings). 403 for anyone else and for any other method; 404 for a holding that
+        is not the applicant's; 400 for a ``verified`` that is neither."""
+        if not is_district_staff(request) or request.method != "POST":
+            raise PermissionDenied
+        application_id = unquote(object_id)
+        if not application_id.isdigit():
+            raise Http404
+        choice = request.POST.get("verified")
+        if choice not in ("0", "1"):
+            return HttpResponseBadRequest(gettext("verified：须为 1（核验通过）或 0（撤销核验）"))
+        try:
+            holding = services.application_category_verify(
+                application_id=int(application_id),
+                holding_id=holding_id,
+                verified=choice == "1",
+                actor=request.user,
+            )
+        except NotPermitted:
+            raise PermissionDenied from None
+        except NotFound:
+            raise Http404 from None
+        name = localized(holding.category, "name")
+        if holding.verified:
+            messages.success(request, gettext("已核验人才类别『%(name)s』") % {"name": name})
+        else:
+            messages.success(request, gettext("已撤销人才类别『%(name)s』的核验") % {"name": name})
+        return HttpResponseRedirect(reverse("admin:workflow_application_change", args=[int(application_id)]))
 
     def act_view(self, request: HttpRequest, object_id: str, action: str) -> HttpResponse:
         """One form for every action: the inputs its table row needs; the service decides."""
@@ -652,8 +867,14 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
             messages.error(request, refusal(request.user, obj, action))
             return HttpResponseRedirect(change_url)
         label = transition.label or action
-        if request.method == "POST":
-            form = ApplicationActionForm(request.POST, application=obj, transition=transition)
+        status = 200
+        # accept with required materials missing: the service's 409, shown before anything is posted,
+        # with 容缺受理 offered instead (its form starts from those materials).
+        incomplete = self._materials_refusal(obj, action)
+        if request.method == "POST" and incomplete is not None:
+            status = 409
+        elif request.method == "POST":
+            form = ApplicationActionForm(request.POST, application=obj, transition=transition, user=request.user)
             if form.is_valid():
                 try:
                     updated = services.application_act(
@@ -666,6 +887,8 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
                 except ValidationFailed as exc:
                     form.add_service_errors(exc)
                     messages.error(request, error_text(exc))
+                except engine.MaterialsMissing as exc:  # the catalog changed since the page was shown
+                    incomplete, status = exc, 409
                 except DomainError as exc:  # 403 role/duty, 404, 409 state or quota
                     messages.error(request, error_text(exc))
                     return HttpResponseRedirect(change_url)
@@ -675,8 +898,15 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
                     return HttpResponseRedirect(change_url)
             else:
                 messages.error(request, gettext("请更正下列错误"))
-        else:
-            form = ApplicationActionForm(application=obj, transition=transition)
+        if request.method != "POST" or incomplete is not None:
+            form = ApplicationActionForm(application=obj, transition=transition, user=request.user)
+        offer = None
+        if incomplete is not None and engine.MISSING_MATERIALS_WAY in selectors.available_actions(request.user, obj):
+            way = transition_for(obj, engine.MISSING_MATERIALS_WAY)
+            offer = {
+                "url": reverse("admin:workflow_application_act", args=[obj.pk, engine.MISSING_MATERIALS_WAY]),
+                "label": (way.label if way else "") or engine.MISSING_MATERIALS_WAY,
+            }
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -695,8 +925,18 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
             "precheck": self.precheck_display(obj),
             "missing": self.missing_display(obj),
             "problems": self.problems_display(obj),
+            "incomplete": incomplete,
+            "offer": offer,
         }
-        return TemplateResponse(request, "admin/workflow/application/act.html", context)
+        return TemplateResponse(request, "admin/workflow/application/act.html", context, status=status)
+
+    @staticmethod
+    def _materials_refusal(obj: Application, action: str) -> engine.MaterialsMissing | None:
+        try:
+            selectors.complete_materials_check(obj, action)
+        except engine.MaterialsMissing as exc:
+            return exc
+        return None
 
     # Assignment (bulk actions)
 
@@ -821,7 +1061,7 @@ class ApplicationEventAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("数据"))
     def data_display(self, obj: ApplicationEvent) -> SafeString | str:
-        return event_data_html(obj.data)
+        return event_data_html(obj)
 
 
 @admin.register(Attachment)
@@ -855,8 +1095,21 @@ class AttachmentAdmin(ReadOnlyAdmin):
     )
     readonly_fields = fields
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Attachment]:
+        qs = super().get_queryset(request)
+        if access.sees_all(request.user, access.IDENTITY_DOCUMENTS):
+            return qs
+        # The permission matrix withholds identity documents (and materials no longer in the
+        # catalog) from this user: marked in the same query, the link is left out.
+        ordinary = MaterialRequirement.objects.filter(
+            service=OuterRef("application__service"), code=OuterRef("material_code"), identity_document=False
+        )
+        return qs.annotate(download_withheld=~Exists(ordinary))
+
     @admin.display(description=_("下载"))
-    def download(self, obj: Attachment) -> SafeString:
+    def download(self, obj: Attachment) -> SafeString | str:
+        if getattr(obj, "download_withheld", False):
+            return gettext("身份证件，无权下载")
         return format_html('<a href="{}">{}</a>', download_url(obj), gettext("下载"))
 
 

@@ -18,15 +18,18 @@ from apps.accounts import roles
 from apps.core.exceptions import DomainError
 from apps.core.uploads import MIME_BY_TYPE
 
-from . import engine
+from . import engine, selectors
 from .models import Application, MaterialRequirement, ServiceDefinition
 from .services import MAX_SUPPLEMENT_DAYS
 
 DEFAULT_SUPPLEMENT_DAYS = 5
 
 
-def action_fields(transition: engine.Transition) -> tuple[str, ...]:
-    """The inputs an action takes, as ``services._clean_inputs`` reads them."""
+def action_fields(
+    transition: engine.Transition, application: Application | None = None, user: Any = None
+) -> tuple[str, ...]:
+    """The inputs an action takes, as ``services._clean_inputs`` reads them; ``take_over`` when the
+    application is assigned to someone other than ``user`` (unassigned, the action assigns it anyway)."""
     fields = ["note"]
     if transition.action == "reject" or "reason" in transition.inputs:
         fields.append("reason")
@@ -34,6 +37,13 @@ def action_fields(transition: engine.Transition) -> tuple[str, ...]:
         fields += ["missing_materials", "problems"]
     if transition.action == "accept_with_missing" or "supplement_days" in transition.inputs:
         fields.append("supplement_days")
+    if (
+        application is not None
+        and application.assignee_id is not None
+        and application.assignee_id != getattr(user, "pk", None)
+        and transition.roles & roles.STAFF_ROLES
+    ):
+        fields.append("take_over")
     return tuple(fields)
 
 
@@ -66,12 +76,15 @@ class ApplicationActionForm(forms.Form):
         max_value=MAX_SUPPLEMENT_DAYS,
         initial=DEFAULT_SUPPLEMENT_DAYS,
     )
+    take_over = forms.BooleanField(label=_("接手本件（经办人改为我）"), required=False)
 
-    def __init__(self, *args: Any, application: Application, transition: engine.Transition, **kwargs: Any):
+    def __init__(
+        self, *args: Any, application: Application, transition: engine.Transition, user: Any = None, **kwargs: Any
+    ):
         super().__init__(*args, **kwargs)
         self.application = application
         self.transition = transition
-        wanted = action_fields(transition)
+        wanted = action_fields(transition, application, user)
         for name in list(self.fields):
             if name not in wanted:
                 del self.fields[name]
@@ -81,8 +94,16 @@ class ApplicationActionForm(forms.Form):
                 (m.code, f"{m.name}（{m.code}）" + ("" if m.required else " · " + gettext("非必交")))
                 for m in application.service.materials.all()
             ]
-            # Start from what is known to be missing: the list already given, else the pre-check's.
-            field.initial = list(application.missing_materials or precheck_missing(application))
+            # Start from what is known to be missing: the list already given, else the required
+            # materials not uploaded (what the pre-check reported, unless the catalog changed since).
+            field.initial = list(
+                application.missing_materials
+                or [m.code for m in selectors.required_materials_missing(application)]
+                or precheck_missing(application)
+            )
+        if "take_over" in self.fields and application.assignee is not None:
+            who = application.assignee.get_full_name() or application.assignee.username
+            self.fields["take_over"].help_text = gettext("现经办人：%(who)s") % {"who": who}
 
     def service_inputs(self) -> dict[str, Any]:
         """``cleaned_data`` in the shape ``application_act`` takes."""
@@ -95,6 +116,8 @@ class ApplicationActionForm(forms.Form):
             inputs["problems"] = [line.strip() for line in (data.get("problems") or "").splitlines() if line.strip()]
         if "supplement_days" in self.fields:
             inputs["supplement_days"] = data.get("supplement_days")
+        if "take_over" in self.fields:
+            inputs["take_over"] = bool(data.get("take_over"))
         return inputs
 
     def add_service_errors(self, error: DomainError) -> None:
@@ -192,7 +215,16 @@ class MaterialRequirementForm(forms.ModelForm):
 
     class Meta:
         model = MaterialRequirement
-        fields = ("code", "name", "name_en", "required", "accepted_types", "max_size_mb", "sort_order")
+        fields = (
+            "code",
+            "name",
+            "name_en",
+            "required",
+            "identity_document",
+            "accepted_types",
+            "max_size_mb",
+            "sort_order",
+        )
         # Narrow inputs keep the inline table within a 1280 px screen.
         widgets = {
             "code": forms.TextInput(attrs={"size": 14}),

@@ -5,7 +5,9 @@ reviewer_demo, approver_demo) take the staff actions, so acceptance dates, deadl
 deadlines, quota spending and card issue all come from the engine. ``talent_demo`` gets a completed
 green card (B) and a withdrawn apartment application — nothing open, so the demo can start a fresh
 application as that user. Two applications come from a green card holder, so the staff queue shows
-the holder's priority.
+the holder's priority. The open applications end up assigned to the account whose step is next
+(``_assign_open``), so each demo staff account finds work under "mine", and one new arrival waits
+unassigned.
 
 One exception: the ``submitted`` sample is written directly. A real submit queues the automatic
 pre-check for after commit, and with eager Celery (the embedded default) it would move to
@@ -24,7 +26,7 @@ from django.utils import timezone
 
 from . import services
 from .models import Application, ApplicationEvent, ServiceDefinition
-from .states import Status
+from .states import OPEN, Status
 
 # A minimal well-formed PDF and PNG: the upload service checks the content, not the name.
 PDF_BYTES = (
@@ -105,6 +107,17 @@ class _Maker:
         self.act(app_id, "fulfil", self.clerk, note="已发证")
         return app_id
 
+    def verify_categories(self, app_id: int) -> None:
+        """The reviewer verifies the applicant's unverified categories on the application."""
+        from apps.talents.models import TalentCategoryHolding
+
+        application = Application.objects.get(pk=app_id)
+        pending = TalentCategoryHolding.objects.filter(talent_id=application.applicant_id, verified=False)
+        for holding_id in pending.order_by("pk").values_list("pk", flat=True):
+            services.application_category_verify(
+                application_id=app_id, holding_id=holding_id, verified=True, actor=self.reviewer
+            )
+
     def submitted_pending_precheck(self, user: Any, service: str, talent: Any | None = None) -> int:
         """See the module docstring: the state an application holds until its pre-check runs."""
         app_id = self.create(user, service, talent)
@@ -131,6 +144,25 @@ def _enterprise_talents(user: Any) -> list[Any]:
     return list(Talent.objects.filter(employer=enterprise, user__isnull=True).order_by("pk"))
 
 
+def _assign_open(make: _Maker, *, submitted_by: list[Any]) -> None:
+    """Every demo staff account gets work in "mine", and "unassigned" keeps some: each stage's open
+    applications go to the account whose step is next, as that person would take them (bulk
+    assignment); of those waiting for intake the oldest stays unassigned, as new arrivals are."""
+    open_apps = Application.objects.filter(submitted_by__in=submitted_by, status__in=sorted(OPEN)).order_by("pk")
+    by_status: dict[str, list[int]] = {}
+    for pk, status in open_apps.values_list("pk", "status"):
+        by_status.setdefault(status, []).append(pk)
+    intake = by_status.get(Status.PRE_REVIEW, []) + by_status.get(Status.RETURNED, [])
+    plan = (
+        (make.clerk, intake[1:] + by_status.get(Status.APPROVED, [])),
+        (make.reviewer, by_status.get(Status.UNDER_REVIEW, [])),
+        (make.approver, by_status.get(Status.PENDING_APPROVAL, [])),
+    )
+    for person, ids in plan:
+        if ids:
+            services.applications_assign(application_ids=ids, assignee=person, actor=person)
+
+
 def seed(stdout=None) -> None:
     users = {u.username: u for u in get_user_model().objects.filter(username__in=DEMO_USERNAMES)}
     if Application.objects.filter(submitted_by__username__in=("hr_demo", "hr_demo2")).exists():
@@ -149,7 +181,13 @@ def seed(stdout=None) -> None:
 
     # Green cards first: a holder's later applications get queue priority.
     make.completed(hr, "green_card", a[0])  # academician: A card, 5 years
-    make.completed(me, "green_card")  # district young talent: B card, 1 year
+    # talent_demo, district young talent: its category came unverified with the import, and only
+    # verified categories count, so the reviewer verifies it on the application first. B card, 1 year.
+    mine = make.accepted(me, "green_card")
+    make.verify_categories(mine)
+    make.act(mine, "recommend", reviewer, note="人才类别已核验，符合条件，建议批准")
+    make.act(mine, "approve", approver, note="同意")
+    make.act(mine, "fulfil", clerk, note="已发证")
     make.approved(hr2, "green_card", b[0])  # approved, card not yet issued
     make.accepted(hr2, "green_card", b[1])
 
@@ -219,6 +257,8 @@ def seed(stdout=None) -> None:
     make.submitted(hr2, "school_place", b[7])
     make.create(hr, "school_place", a[9])
     make.act(make.accepted(hr2, "school_place", b[0]), "return", reviewer, problems=["企业推荐函未注明推荐名额序号"])
+
+    _assign_open(make, submitted_by=[hr, hr2, me])
 
     if stdout:
         states = set(Application.objects.filter(submitted_by__in=[hr, hr2, me]).values_list("status", flat=True))

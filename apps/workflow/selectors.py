@@ -1,15 +1,19 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
-from django.utils.translation import gettext
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
+from django.utils import timezone
+from django.utils.translation import get_language, gettext, gettext_noop
 
-from apps.accounts import roles
+from apps.accounts import access, roles
+from apps.core.workdays import add_working_days
+from apps.talents.selectors import unverified_categories_that_would_count, verified_category_codes
 
 from . import engine
-from .models import Application, Attachment, ServiceDefinition
-from .states import CLOCK_RUNNING, Status
+from .models import Application, Attachment, MaterialRequirement, ServiceDefinition
+from .states import CLOCK_RUNNING, OPEN
 
 # Decisions that wait for the materials 容缺受理 let the applicant bring after acceptance.
 AWAIT_SUPPLEMENT = frozenset({"recommend", "approve"})
@@ -20,7 +24,7 @@ def applications_visible_to(user: Any) -> QuerySet[Application]:
     qs = Application.objects.select_related("service", "applicant", "submitted_by", "enterprise", "assignee")
     if not getattr(user, "is_authenticated", False):
         return qs.none()
-    if user.is_district_staff:
+    if access.sees_all(user, access.APPLICATIONS):
         return qs
     return qs.filter(Q(submitted_by=user) | Q(applicant__user=user))
 
@@ -56,16 +60,76 @@ def awaiting_supplement(application: Application, action: str) -> bool:
     return action in AWAIT_SUPPLEMENT and application.status in CLOCK_RUNNING and bool(application.missing_materials)
 
 
+def _issue_shown(issue: dict[str, Any]) -> dict[str, Any]:
+    issue = dict(issue)
+    names = issue.pop("category_names", None)
+    if not issue.get("message"):
+        return issue
+    message = gettext(issue["message"])
+    if names is not None:
+        # The categories' names as stored with the report, in both languages: {code: [name, name_en]}.
+        english = (get_language() or "").startswith("en")
+        shown = [(pair[1] if english and pair[1] else pair[0]) for pair in names.values()]
+        message = message % {"names": gettext("、").join(shown)}
+    return {**issue, "message": message}
+
+
 def precheck_report_shown(report: dict[str, Any] | None) -> dict[str, Any]:
     """A stored pre-check report with its messages in the reader's language (they are stored in the
-    portal's, as msgids)."""
+    portal's, as msgids, with the names they mention in both languages)."""
     report = dict(report or {})
     if report.get("issues"):
-        report["issues"] = [
-            {**issue, "message": gettext(issue["message"])} if issue.get("message") else issue
-            for issue in report["issues"]
-        ]
+        report["issues"] = [_issue_shown(issue) for issue in report["issues"]]
     return report
+
+
+# --- categories: only verified ones count ---------------------------------------------------------
+
+UNVERIFIED_CATEGORIES = gettext_noop("类别『%(names)s』尚未核验，核验前不计入资格")
+
+
+def eligible_category_codes(application: Application) -> set[str]:
+    """The service's eligible categories; empty when any talent may apply."""
+    return set(application.service.eligible_categories.values_list("code", flat=True))
+
+
+def unverified_categories_issue(application: Application) -> dict[str, Any] | None:
+    """The pre-check's note of held but unverified categories that would make the applicant
+    eligible, or meet one of the service's own category groups (the green card's A class)."""
+    steps = engine.steps_for(application.service.code)
+    groups = [eligible_category_codes(application), *steps.category_groups(application)]
+    waiting = unverified_categories_that_would_count(application.applicant_id, groups)
+    if not waiting:
+        return None
+    return {
+        "code": "categories_unverified",
+        # Not "categories": that key lists what a service accepts; the message names these already.
+        "unverified_categories": [c.code for c in waiting],
+        "category_names": {c.code: [c.name, c.name_en] for c in waiting},
+        "message": UNVERIFIED_CATEGORIES,
+    }
+
+
+def unverified_categories_message(application: Application) -> str:
+    """``unverified_categories_issue``'s message as of now, in the reader's language ("" when none):
+    the applicant's page says it while the application is open."""
+    issue = unverified_categories_issue(application)
+    return _issue_shown(issue)["message"] if issue else ""
+
+
+def category_eligibility_refusal(application: Application) -> str | None:
+    """Why the applicant is not eligible on *verified* categories (for the decision's re-check and
+    anything issued on eligibility), in the reader's language; None when eligible."""
+    eligible = eligible_category_codes(application)
+    if not eligible or verified_category_codes(application.applicant_id) & eligible:
+        return None
+    message = gettext("申请人没有经核验的、属于本事项申请范围的人才类别")
+    waiting = unverified_categories_that_would_count(application.applicant_id, [eligible])
+    if waiting:
+        english = (get_language() or "").startswith("en")
+        names = gettext("、").join((c.name_en if english and c.name_en else c.name) for c in waiting)
+        message += gettext("；") + gettext(UNVERIFIED_CATEGORIES) % {"names": names}
+    return message
 
 
 def available_actions(user: Any, application: Application) -> list[str]:
@@ -90,29 +154,102 @@ def latest_attachments(application: Application) -> dict[str, Attachment]:
     return latest
 
 
+def ordinary_material_codes(service_id: int) -> frozenset[str]:
+    """The service's materials that are not identity documents. Any other code — an identity
+    document, or a material no longer in the catalog — counts as one: refused rather than leaked."""
+    return frozenset(
+        MaterialRequirement.objects.filter(service_id=service_id, identity_document=False).values_list(
+            "code", flat=True
+        )
+    )
+
+
+def attachment_downloadable(
+    user: Any, application: Application, attachment: Attachment, *, ordinary_codes: frozenset[str] | None = None
+) -> bool:
+    """Whether ``user`` (who sees ``application``) may download ``attachment``: the permission
+    matrix's row for identity documents or for the other materials. Pass ``ordinary_codes`` when
+    asking for several attachments of one application."""
+    if ordinary_codes is None:
+        ordinary_codes = ordinary_material_codes(application.service_id)
+    identity = attachment.material_code not in ordinary_codes
+    return access.may_download_material(user, application, identity_document=identity)
+
+
 def services_catalog() -> QuerySet[ServiceDefinition]:
     return ServiceDefinition.objects.filter(active=True).prefetch_related("materials", "eligible_categories")
 
 
-def staff_queue(user: Any, *, queue: str = "all") -> QuerySet[Application]:
-    """Staff work queues, ordered by priority (green-card holders first) then deadline."""
-    from django.utils import timezone
+# The staff work queues over open applications (API.md's "open"); the admin's filters, the admin
+# index's "my work" counts and the API read these same conditions.
+QUEUES = ("mine", "unassigned", "due_soon", "overdue")
+DUE_SOON_WORKING_DAYS = 2  # the same window as the deadline reminders (services.deadlines_scan)
 
-    from apps.core.workdays import add_working_days
 
-    qs = Application.objects.exclude(status__in=[Status.DRAFT, Status.WITHDRAWN, Status.REJECTED, Status.COMPLETED])
-    today = timezone.localdate()
+def queue_condition(user: Any, queue: str, *, today: dt.date | None = None) -> Q:
+    """What puts an open application in ``queue`` (one of ``QUEUES``) for ``user``."""
+    today = today or timezone.localdate()
     if queue == "mine":
-        qs = qs.filter(assignee=user)
-    elif queue == "unassigned":
-        qs = qs.filter(assignee__isnull=True)
-    elif queue == "due_soon":
-        qs = qs.filter(deadline__gte=today, deadline__lte=add_working_days(today, 2))
-    elif queue == "overdue":
-        qs = qs.filter(deadline__lt=today, status__in=[Status.UNDER_REVIEW, Status.PENDING_APPROVAL])
-    # No deadline (not accepted yet) sorts last on every database.
-    return qs.select_related("service", "applicant", "assignee").order_by(
-        "-priority", F("deadline").asc(nulls_last=True), "id"
+        return Q(assignee_id=getattr(user, "pk", None))
+    if queue == "unassigned":
+        return Q(assignee__isnull=True)
+    if queue == "due_soon":
+        return Q(deadline__gte=today, deadline__lte=add_working_days(today, DUE_SOON_WORKING_DAYS))
+    if queue == "overdue":
+        return Q(deadline__lt=today, status__in=sorted(CLOCK_RUNNING))
+    raise ValueError(f"unknown queue {queue!r}")
+
+
+def queue_ordering(*, open_only: bool = True) -> tuple[Any, ...]:
+    """Green-card holders first, then the nearest deadline (none last), then the oldest.
+
+    ``priority`` is the queue's: it counts only while an application is open (a withdrawn or finished
+    one keeps what it had when it was submitted). Over open applications only, the column itself
+    sorts (and an index on it serves); a list that may hold closed ones uses the open-only value."""
+    deadline = F("deadline").asc(nulls_last=True)
+    if open_only:
+        return (F("priority").desc(), deadline, F("id").asc())
+    open_priority = Case(When(status__in=sorted(OPEN), then=F("priority")), default=Value(0))
+    return (open_priority.desc(), deadline, F("id").asc())
+
+
+def staff_queue(user: Any, *, queue: str = "all") -> QuerySet[Application]:
+    """Staff work queues: open applications, ordered by ``queue_ordering``."""
+    qs = Application.objects.filter(status__in=sorted(OPEN))
+    if queue in QUEUES:
+        qs = qs.filter(queue_condition(user, queue))
+    return qs.select_related("service", "applicant", "assignee").order_by(*queue_ordering())
+
+
+def staff_queue_counts(user: Any) -> dict[str, int]:
+    """How many open applications each of ``QUEUES`` holds for ``user``: one query, the same
+    conditions as ``staff_queue`` (the admin index's "my work")."""
+    today = timezone.localdate()
+    counts = Application.objects.filter(status__in=sorted(OPEN)).aggregate(
+        **{queue: Count("pk", filter=queue_condition(user, queue, today=today)) for queue in QUEUES}
+    )
+    return {queue: counts[queue] or 0 for queue in QUEUES}
+
+
+def complete_materials_check(application: Application, action: str) -> None:
+    """The engine's rule for ``accept`` (``engine.complete_materials_check``) on this application:
+    ``MaterialsMissing`` (409) naming, in the reader's language, the required materials not uploaded."""
+    if action not in engine.COMPLETE_MATERIALS_ACTIONS:
+        return
+    english = (get_language() or "").startswith("en")
+    missing = [
+        (m.code, m.name_en if english and m.name_en else m.name) for m in required_materials_missing(application)
+    ]
+    engine.complete_materials_check(action, missing)
+
+
+def required_materials_missing(application: Application) -> list[MaterialRequirement]:
+    """The service's required materials the application has no upload of, in the catalog's order."""
+    uploaded = Attachment.objects.filter(application_id=application.pk).values("material_code")
+    return list(
+        MaterialRequirement.objects.filter(service_id=application.service_id, required=True)
+        .exclude(code__in=uploaded)
+        .order_by("sort_order", "id")
     )
 
 

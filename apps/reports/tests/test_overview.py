@@ -219,7 +219,7 @@ def test_dashboard_for_staff(client, make_user):
     assert "22.2%" in html
     assert "561,700 m²" in html and "56.17万" in html
     assert ">520<" in html
-    assert 'class="bar"' in html
+    assert 'id="chart-categories"' in html
 
 
 def test_dashboard_refuses_others(client, make_user):

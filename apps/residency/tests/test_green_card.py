@@ -21,6 +21,7 @@ from apps.talents.models import Talent, TalentProfileChange
 from apps.talents.services import holding_set, talent_create
 from apps.workflow import services
 from apps.workflow.models import Application, ApplicationEvent
+from apps.workflow.tests.factories import upload_required
 from tests.test_application_flow_helpers import valid_credit_code
 
 pytestmark = pytest.mark.django_db
@@ -76,6 +77,7 @@ def run(app_id: int, staff, until: str = "fulfil") -> Application:
 
 def apply(hr, talent: Talent) -> int:
     app = services.application_create(user=hr, service_code="green_card", talent_id=talent.pk)
+    upload_required(app, hr)  # a plain accept needs every required material
     services.application_act(application_id=app.pk, action="submit", actor=hr)
     return app.pk
 

@@ -15,6 +15,7 @@ from apps.residency.models import RegistrationCard
 from apps.talents.services import talent_create
 from apps.workflow import services
 from apps.workflow.models import Application, ApplicationEvent
+from apps.workflow.tests.factories import upload_required
 from tests.test_application_flow_helpers import valid_credit_code
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +62,7 @@ def employer(make_user):
 def pending_approval(enterprise, hr, staff) -> Application:
     talent = talent_create(name="黄志远", id_number=resident_id(), phone="13600001234", employer=enterprise)
     app = services.application_create(user=hr, service_code="hukou", talent_id=talent.pk)
+    upload_required(app, hr)  # a plain accept needs every required material
     services.application_act(application_id=app.pk, action="submit", actor=hr)
     services.application_precheck(application_id=app.pk)
     services.application_act(application_id=app.pk, action="accept", actor=staff["clerk"])

@@ -6,7 +6,7 @@ import pytest
 
 from apps.core.exceptions import ValidationFailed
 from apps.workflow import admin as workflow_admin
-from apps.workflow import engine
+from apps.workflow import engine, records
 from apps.workflow.models import Application
 
 from . import factories as f
@@ -153,15 +153,17 @@ def test_a_stored_engine_key_from_before_does_not_block_later_edits():
 
 
 def test_the_admin_shows_a_placeholder_for_data_too_deep_to_render():
-    # given data nested deeper than json.dumps can recurse (accepted before data was bounded)
+    # given data nested deeper than anyone reads (accepted before data was bounded)
     deep: list = []
     for _ in range(5000):
         deep = [deep]
+    reader = records.Reader(Application())
 
     # when the admin renders it as the application's data, its result, or an event's data
     # then a placeholder stands in for it instead of a crash
-    assert workflow_admin._json({"deep": deep}) == workflow_admin.JSON_TOO_DEEP
-    assert workflow_admin.event_data_html({"deep": deep}) == (
-        f'<dl class="hz-event-data"><dt>deep</dt><dd>{workflow_admin.JSON_TOO_DEEP}</dd></dl>'
+    assert reader.lines({"deep": deep}) == [("deep", str(records.TOO_DEEP))]
+    assert workflow_admin.lines_html(reader.lines({"deep": deep})) == (
+        f'<dl class="hz-event-data"><dt>deep</dt><dd>{records.TOO_DEEP}</dd></dl>'
     )
-    assert workflow_admin._json({"a": [1]}) == '{\n "a": [\n  1\n ]\n}'
+    # and shallow data reads as words, not JSON
+    assert reader.lines({"a": [1, 2], "b": {"c": True}}) == [("a", "1、2"), ("b", "c：是")]

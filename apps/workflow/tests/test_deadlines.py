@@ -211,6 +211,8 @@ def test_the_assignee_is_reminded_two_working_days_before_the_deadline_once(staf
 def test_no_reminder_without_an_assignee_until_one_is_assigned(staff, owner):
     application = pre_review(owner, staff)
     on(EVE_OF_NATIONAL_DAY, staff[roles.INTAKE_CLERK], application.pk, "accept")
+    # accepting assigned the clerk: nobody has it once the assignment is withdrawn
+    services.applications_assign(application_ids=[application.pk], assignee=None, actor=staff[roles.DISTRICT_ADMIN])
 
     assert services.deadlines_scan(today=D(2026, 10, 22))["reminders"] == 0
     services.applications_assign(

@@ -14,6 +14,7 @@ from apps.enterprises.services import enterprise_create, enterprise_member_set
 from apps.talents.services import talent_create
 from apps.workflow import public, services
 from apps.workflow.models import Application
+from apps.workflow.tests.factories import upload_required
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +42,7 @@ def application(make_user):
     enterprise_member_set(user=hr, enterprise=enterprise)
     talent = talent_create(name="郑思远", id_number="11010519491231002X", phone="13987654321", employer=enterprise)
     app = services.application_create(user=hr, service_code="hukou", talent_id=talent.pk)
+    upload_required(app, hr)
     services.application_act(application_id=app.pk, action="submit", actor=hr)
     services.application_precheck(application_id=app.pk)
     services.application_act(application_id=app.pk, action="accept", actor=make_user(roles.INTAKE_CLERK))

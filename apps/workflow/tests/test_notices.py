@@ -8,6 +8,7 @@ import re
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 from stdnum.cn import ric
@@ -18,6 +19,7 @@ from apps.enterprises.services import enterprise_create, enterprise_member_set
 from apps.talents.services import talent_create
 from apps.workflow import notices, services
 from apps.workflow.models import Application, MaterialRequirement
+from apps.workflow.tests.factories import upload_required
 from tests.test_application_flow_helpers import valid_credit_code
 
 pytestmark = pytest.mark.django_db
@@ -61,8 +63,10 @@ def act(app: Application, action: str, actor, **inputs) -> Application:
 
 
 def submitted(world) -> Application:
-    """An application the HR user filed for the talent, submitted and pre-checked."""
+    """An application the HR user filed for the talent with every required material, submitted and
+    pre-checked."""
     app = services.application_create(user=world.hr, service_code="hukou", talent_id=world.talent.pk)
+    upload_required(app, world.hr)
     act(app, "submit", world.hr)
     services.application_precheck(application_id=app.pk)  # after commit in production
     return Application.objects.get(pk=app.pk)
@@ -107,8 +111,11 @@ def test_acceptance_notice_states_the_dates_and_masks_the_resident_id(world):
     assert "广州市海珠区人力资源和社会保障局" in html and "（印章）" in html
     assert world.talent.id_number_masked in html
     assert world.id_number not in html
-    assert "@media print" in html and "@page" in html
-    assert r["Cache-Control"].startswith("max-age=0") or "no-cache" in r["Cache-Control"]
+    # the print layout is the notice's own stylesheet (the CSP allows no inline <style>)
+    assert "/static/css/notice.css" in html and "<style" not in html
+    stylesheet = (settings.BASE_DIR / "static" / "css" / "notice.css").read_text()
+    assert "@media print" in stylesheet and "@page" in stylesheet
+    assert "no-store" in r["Cache-Control"]
 
 
 def test_acceptance_notice_keeps_its_deadline_after_the_decision(world):

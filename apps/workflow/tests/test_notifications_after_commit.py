@@ -168,12 +168,17 @@ def test_each_event_notifies_the_talent_and_the_submitting_hr_exactly_once(staff
         assert list(mine.order_by("id").values_list("kind", flat=True)) == [
             notifying.KIND_BY_ACTION[e.action] for e in notifying_events
         ]
-    # Staff are told nothing about their own actions; e-mail went once per notice.
-    assert Notification.objects.exclude(recipient__in=[hr, employee]).count() == 0
-    assert len(mail.outbox) == 2 * len(notifying_events)
+    # Staff are told nothing about their own actions; the clerk who accepted it (its assignee since)
+    # is told the missing material came in. E-mail went once per notice.
+    clerk = staff[roles.INTAKE_CLERK]
+    assert list(Notification.objects.exclude(recipient__in=[hr, employee]).values_list("recipient", "kind")) == [
+        (clerk.pk, "application.supplemented")
+    ]
+    assert len(mail.outbox) == 2 * len(notifying_events) + 1
     assert Counter(tuple(m.to) for m in mail.outbox) == {
         (hr.email,): len(notifying_events),
         (employee.email,): len(notifying_events),
+        (clerk.email,): 1,
     }
 
 
@@ -181,8 +186,9 @@ def test_a_talent_who_applied_themselves_is_told_once_and_nobody_else(staff):
     owner = f.talent_user()
     application = f.draft(owner)
     _flow(staff, owner, application.pk)
-    assert set(Notification.objects.values_list("recipient", flat=True)) == {owner.pk}
-    keys = list(Notification.objects.values_list("event_key", "kind"))
+    # the applicant, and the clerk the application is assigned to (told the material came in)
+    assert set(Notification.objects.values_list("recipient", flat=True)) == {owner.pk, staff[roles.INTAKE_CLERK].pk}
+    keys = list(Notification.objects.filter(recipient=owner).values_list("event_key", "kind"))
     assert len(keys) == len(set(keys)) == 10
 
 

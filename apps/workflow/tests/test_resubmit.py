@@ -25,7 +25,7 @@ def staff():
 
 
 def returned_and_resubmitted(owner, staff) -> Application:
-    application = f.application_in(Status.PRE_REVIEW, applicant=owner, staff=staff)
+    application = f.application_in(Status.PRE_REVIEW, applicant=owner, staff=staff, complete=False)
     f.act(application.pk, "return", staff[roles.INTAKE_CLERK], **RETURN)
     f.act(application.pk, "resubmit", owner)
     services.application_precheck(application_id=application.pk)  # after commit in production

@@ -75,7 +75,8 @@ def test_the_talent_sees_role_labels_in_the_timeline(filed):
     assert actors["accept"] == "受理人员"
     assert actors["recommend"] == "审核人员"
     assert actors["assign"] == "工作人员"
-    assert [e["data"] for e in events if e["action"] == "assign"] == [{}]
+    # accepting assigned the clerk, then an admin assigned the approver: never a login name
+    assert [e["data"] for e in events if e["action"] == "assign"] == [{}, {}]
     own_events = client.get(f"/api/v1/applications/{own.pk}/events/").json()["results"]
     assert {e["action"]: e["actor"] for e in own_events}["submit"] == talent.username  # their own name is fine
     assert {e["action"]: e["actor"] for e in own_events}["return"] == "受理人员"
@@ -107,4 +108,7 @@ def test_staff_still_see_usernames(filed, staff):
     assert actors["recommend"] == STAFF_NAMES[roles.REVIEWER]
     assert actors["assign"] == STAFF_NAMES[roles.DISTRICT_ADMIN]
     assert actors["create"] == hr.username
-    assert [e["data"] for e in events if e["action"] == "assign"] == [{"assignee": STAFF_NAMES[roles.APPROVER]}]
+    assert [e["data"] for e in events if e["action"] == "assign"] == [
+        {"assignee": STAFF_NAMES[roles.INTAKE_CLERK]},  # accepting assigned the clerk
+        {"assignee": STAFF_NAMES[roles.APPROVER]},
+    ]

@@ -152,6 +152,8 @@ def test_the_applicant_and_the_assignee_are_told_the_materials_arrived(staff, dj
 def test_without_an_assignee_only_the_applicant_is_told(staff, django_capture_on_commit_callbacks):
     owner = f.talent_user()
     application = accepted_with_missing(owner, staff, ["id_card", "photo"])
+    # accepting assigned the clerk: nobody has it once the assignment is withdrawn
+    services.applications_assign(application_ids=[application.pk], assignee=None, actor=staff[roles.DISTRICT_ADMIN])
     client = f.client_for(owner)
 
     with django_capture_on_commit_callbacks(execute=True):
