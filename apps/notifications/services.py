@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import partial
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.core.exceptions import NotFound, ValidationFailed
@@ -143,7 +143,11 @@ def notify(
                 if status == DeliveryStatus.PENDING:
                     # robust: once the business transaction has committed, a broker outage must not
                     # turn its response into an error; notifications_redeliver_pending picks it up.
-                    transaction.on_commit(partial(_enqueue_delivery, notification.pk, channel), robust=True)
+                    # A function, not functools.partial: Django names the callback when it logs a
+                    # failure, and a partial has no __qualname__ (the log call itself would raise).
+                    transaction.on_commit(
+                        lambda pk=notification.pk, channel=channel: _enqueue_delivery(pk, channel), robust=True
+                    )
     return notification
 
 
@@ -154,17 +158,76 @@ def _enqueue_delivery(notification_id: int, channel: str) -> None:
     task.delay(notification_id)
 
 
+# The advisory lock namespace of deliveries (pg_try_advisory_lock(int, int)): one key per notification
+# and channel, the channel in the low bit.
+_DELIVERY_LOCK_CLASS = 0x4E4F  # "NO"
+DELIVERY_LOCK_WAIT_SECONDS = 2
+_CHANNEL_BIT = {channel_adapters.EMAIL: 0, channel_adapters.SMS: 1}
+
+
+def delivery_lock_key(notification_id: int, channel: str) -> tuple[int, int]:
+    return _DELIVERY_LOCK_CLASS, (notification_id << 1 | _CHANNEL_BIT[channel]) & 0x7FFFFFFF
+
+
+@contextmanager
+def _delivery_lock(notification_id: int, channel: str) -> Iterator[bool]:
+    """On PostgreSQL, a session advisory lock held while one call sends this delivery; yields False
+    when a live call holds it. The server drops it when the holder's connection dies, so a delivery
+    left ``sending`` with its lock free was claimed by a worker killed mid-send (SIGKILL, OOM, power):
+    it may be claimed again. Elsewhere (SQLite, the embedded default: eager, in-process) yields True
+    and only ``pending`` is claimable."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    key = delivery_lock_key(notification_id, channel)
+    # A short wait, not one try: a task redelivered the moment its pool process was killed may come
+    # before the server has ended the dead process's session (and so released its lock).
+    deadline = time.monotonic() + DELIVERY_LOCK_WAIT_SECONDS
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
+            held = cursor.fetchone()[0]
+        if held or time.monotonic() >= deadline:
+            break
+        time.sleep(0.1)
+    try:
+        yield held
+    finally:
+        if held and not connection.needs_rollback:
+            # (In a broken transaction the unlock would fail too: the lock then ends with the session.)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+
+
+def _claimable() -> list[str]:
+    """The states a delivery may be claimed from: ``sending`` too where ``_delivery_lock`` proves the
+    claimant dead."""
+    if connection.vendor == "postgresql":
+        return [DeliveryStatus.PENDING, DeliveryStatus.SENDING]
+    return [DeliveryStatus.PENDING]
+
+
 def notification_deliver(*, notification_id: int, channel: str, final_attempt: bool = True) -> str:
     """Send one channel of one notification, at most once; returns what happened.
 
     The send is claimed with a conditional UPDATE (pending → sending) whose row count says whether this
     call won, so a task delivered twice, or two workers at once, send once. Deliberately not one
     transaction: the claim must be committed before the message leaves. A failed send goes back to
-    pending so the task's retry can claim it again, or to failed on the final attempt.
+    pending so the task's retry can claim it again, or to failed on the final attempt. A claim whose
+    worker died before recording the outcome (``sending``, its advisory lock released with the dead
+    connection) is claimed again by the redelivered task or the sweep: the message goes out once
+    unless the worker died after the gateway took it and before the outcome was written.
     """
+    with _delivery_lock(notification_id, channel) as free:
+        if not free:
+            return "not-pending"  # a live worker is sending it right now
+        return _deliver_claimed(notification_id=notification_id, channel=channel, final_attempt=final_attempt)
+
+
+def _deliver_claimed(*, notification_id: int, channel: str, final_attempt: bool) -> str:
     status_field = _STATUS_FIELD[channel]
     rows = Notification.objects.filter(pk=notification_id)
-    claimed = rows.filter(**{status_field: DeliveryStatus.PENDING}).update(**{status_field: DeliveryStatus.SENDING})
+    claimed = rows.filter(**{f"{status_field}__in": _claimable()}).update(**{status_field: DeliveryStatus.SENDING})
     if not claimed:
         return "not-pending"
     notification = Notification.objects.select_related("recipient").get(pk=notification_id)
@@ -195,17 +258,18 @@ def notification_deliver(*, notification_id: int, channel: str, final_attempt: b
 
 
 def notifications_redeliver_pending(*, now: dt.datetime | None = None) -> int:
-    """Enqueue again the deliveries still pending after ``REDELIVER_AFTER``; returns how many.
+    """Enqueue again the deliveries still pending after ``REDELIVER_AFTER`` (or left ``sending`` by a
+    worker that died: see ``notification_deliver``); returns how many.
 
-    For the periodic scheduler. Safe to overlap with a delivery already queued: the claim in
-    ``notification_deliver`` lets only one of them send.
+    For the periodic scheduler. Safe to overlap with a delivery already queued or being sent: the
+    claim in ``notification_deliver`` lets only one of them send.
     """
     now = now or timezone.now()
     enqueued = 0
     for channel, status_field in _STATUS_FIELD.items():
         ids = list(
             Notification.objects.filter(
-                **{status_field: DeliveryStatus.PENDING},
+                **{f"{status_field}__in": _claimable()},
                 created_at__lt=now - REDELIVER_AFTER,
                 created_at__gte=now - REDELIVER_MAX_AGE,
             )

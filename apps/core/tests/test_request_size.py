@@ -15,7 +15,11 @@ pytestmark = pytest.mark.django_db
 
 def test_the_default_limit_is_30_mb():
     assert settings.MAX_REQUEST_BYTES == 30 * 1024 * 1024
-    assert settings.MIDDLEWARE[0] == "apps.core.middleware.RequestSizeLimitMiddleware"
+    # First but for the request id (which reads no body): nothing before it reads or spools the body.
+    assert settings.MIDDLEWARE[:2] == [
+        "apps.core.request_id.RequestIdMiddleware",
+        "apps.core.middleware.RequestSizeLimitMiddleware",
+    ]
 
 
 @override_settings(MAX_REQUEST_BYTES=64 * 1024)

@@ -1,14 +1,17 @@
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.utils import timezone
 
 from apps.core.sms import MemorySmsBackend
 from apps.core.tasks import RETRY_DEFAULTS
 from apps.notifications import tasks
 from apps.notifications.models import DeliveryStatus, Notification
-from apps.notifications.services import notify
+from apps.notifications.services import delivery_lock_key, notify
 
 pytestmark = pytest.mark.django_db
 
@@ -58,13 +61,43 @@ def test_running_a_delivery_task_twice_sends_once(undelivered, sms_outbox):
     assert (undelivered.email_status, undelivered.sms_status) == (DeliveryStatus.SENT, DeliveryStatus.SENT)
 
 
-def test_a_send_claimed_by_another_worker_is_left_to_it(undelivered, sms_outbox):
-    Notification.objects.filter(pk=undelivered.pk).update(sms_status=DeliveryStatus.SENDING)
+@contextmanager
+def another_worker_sending(notification: Notification, channel: str) -> Iterator[None]:
+    """Another live worker is sending: it claimed the row and, on PostgreSQL, holds the delivery's
+    advisory lock on its own connection (without it the claim would be a dead worker's)."""
+    Notification.objects.filter(pk=notification.pk).update(**{f"{channel}_status": DeliveryStatus.SENDING})
+    if connection.vendor != "postgresql":
+        yield
+        return
+    other = connection.copy()
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", delivery_lock_key(notification.pk, channel))
+        yield
+    finally:
+        other.close()
 
-    assert tasks.deliver_sms.delay(undelivered.pk).get() == "not-pending"
+
+def test_a_send_claimed_by_another_worker_is_left_to_it(undelivered, sms_outbox):
+    with another_worker_sending(undelivered, "sms"):
+        assert tasks.deliver_sms.delay(undelivered.pk).get() == "not-pending"
 
     assert sms_outbox == []
     assert Notification.objects.get(pk=undelivered.pk).sms_status == DeliveryStatus.SENDING
+
+
+@pytest.mark.postgres
+def test_a_send_claimed_by_a_worker_that_died_is_sent_once_by_the_next(undelivered, sms_outbox):
+    # given a claim whose worker died mid-send: the row says sending, nobody holds its lock
+    Notification.objects.filter(pk=undelivered.pk).update(sms_status=DeliveryStatus.SENDING)
+
+    # when the task comes back (redelivered, or from the sweep), twice
+    assert tasks.deliver_sms.delay(undelivered.pk).get() == "sent"
+    assert tasks.deliver_sms.delay(undelivered.pk).get() == "not-pending"
+
+    # then the message went out once
+    assert [m.to for m in sms_outbox] == [undelivered.recipient.phone]
+    assert Notification.objects.get(pk=undelivered.pk).sms_status == DeliveryStatus.SENT
 
 
 def test_delivery_tasks_have_the_portal_retry_policy():
