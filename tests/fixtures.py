@@ -39,7 +39,7 @@ def cache_backend(request):
         yield request.param
         return
     import redis
-    from django.core.cache.backends.redis import RedisCache
+    from django_redis.cache import RedisCache
 
     prefix = f"talentportal-test-{uuid.uuid4().hex}"
     client = redis.Redis.from_url(settings.REDIS_URL)
@@ -47,7 +47,7 @@ def cache_backend(request):
         with override_settings(
             CACHES={
                 "default": {
-                    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                    **settings.PRODUCTION_REDIS_CACHE,
                     "LOCATION": settings.REDIS_URL,
                     "KEY_PREFIX": prefix,
                 }
@@ -66,6 +66,16 @@ def cache_backend(request):
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture
+def sms_outbox():
+    """The SMS sent during the test (``MemorySmsBackend.outbox``, shared by the class: emptied around it)."""
+    from apps.core.sms import MemorySmsBackend
+
+    MemorySmsBackend.outbox.clear()
+    yield MemorySmsBackend.outbox
+    MemorySmsBackend.outbox.clear()
 
 
 @pytest.fixture
@@ -90,11 +100,11 @@ def client_for():
     """``client_for(user)`` → an APIClient authenticated as that user (token auth, as outside clients)."""
 
     def _client(user) -> APIClient:
-        from rest_framework.authtoken.models import Token
+        from apps.accounts.services import token_issue
 
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _, token = token_issue(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         return client
 
     return _client

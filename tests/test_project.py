@@ -72,6 +72,20 @@ def test_compose_runs_exactly_one_beat(compose):
     assert len(beats) == 1
 
 
+def test_compose_web_is_healthy_only_when_ready(compose):
+    check = compose["services"]["web"]["healthcheck"]["test"]
+    assert check[:2] == ["CMD", "python"]
+    assert "http://127.0.0.1:8000/readyz" in check[-1]
+    assert "timeout=" in check[-1]
+
+
+def test_compose_runs_beat_in_no_worker(compose):
+    for name, service in compose["services"].items():
+        command = str(service.get("command", ""))
+        if "celery" in command and " worker" in command:
+            assert " -B" not in command and "--beat" not in command, name
+
+
 # --- Production settings ---------------------------------------------------------------------
 
 
@@ -138,6 +152,20 @@ def test_production_settings_values():
     )
 
 
+def test_production_probes_answer_over_plain_http_inside_the_network():
+    # The TLS redirect would send docker's and the balancer's plain-HTTP probe elsewhere.
+    code = (
+        "import django; django.setup();"
+        "from django.test import Client;"
+        "r = Client(HTTP_HOST='talent.haizhu.gov.cn').get('/healthz');"
+        "print(r.status_code, r.content.decode());"
+        "print(Client(HTTP_HOST='talent.haizhu.gov.cn').get('/services/').status_code)"
+    )
+    result = run_python(["-c", code], production_env(LOG_LEVEL="ERROR"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ['200 {"status": "ok"}', "301"]
+
+
 # --- API schema, docs, health, pages ---------------------------------------------------------
 
 
@@ -151,7 +179,8 @@ def test_openapi_schema_describes_the_auth_paths():
     assert {"/api/v1/auth/register/", "/api/v1/auth/token/", "/api/v1/me/"} <= set(schema["paths"])
     assert set(schema["paths"]["/api/v1/auth/register/"]) == {"post"}
     assert set(schema["paths"]["/api/v1/auth/token/"]) == {"post"}
-    assert "201" in schema["paths"]["/api/v1/auth/register/"]["post"]["responses"]
+    # register answers 202: the account waits for the code sent to its phone or e-mail (API.md)
+    assert "202" in schema["paths"]["/api/v1/auth/register/"]["post"]["responses"]
     assert "get" in schema["paths"]["/api/v1/me/"]
 
 

@@ -1,18 +1,21 @@
 from __future__ import annotations
 
+import hashlib
+import unicodedata
 from typing import Any
 
 from django.apps import apps as django_apps
+from django.conf import settings
 from django.contrib.auth import authenticate, user_logged_in
-from django.utils.translation import gettext
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from django.utils.translation import get_language, gettext
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
 from apps.core.exceptions import ValidationFailed
+from apps.core.throttling import AddressRateThrottle
 
 from . import services
 
@@ -54,18 +57,100 @@ class AccountSerializer(serializers.Serializer):
         return EnterpriseBriefSerializer(enterprise).data
 
 
+class RegisterStartedSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    detail = serializers.CharField(help_text="where the code went, told the same whether or not the contact is taken")
+    expires_in = serializers.IntegerField(help_text="seconds the code is valid")
+
+
+def registration_started_body(username: str) -> dict[str, Any]:
+    return {
+        "username": username,
+        "detail": gettext("验证码已发送至您填写的手机号码或电子邮箱，请在有效期内输入验证码完成注册。"),
+        "expires_in": settings.CONTACT_CODE_TTL_SECONDS,
+    }
+
+
 class RegisterView(APIView):
+    """Create an inactive talent account and send a one-time code to the ``phone`` and/or ``email``
+    given; ``POST /auth/register/verify/`` with that code activates it (202 here). The answer is the
+    same whether or not the phone or e-mail belongs to another account (its owner is told someone
+    tried); a taken username is told (usernames are public handles). 20 per address and hour."""
+
     permission_classes = [permissions.AllowAny]
     authentication_classes: list[Any] = []
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "register"
 
-    @extend_schema(request=RegisterInputSerializer, responses={201: AccountSerializer}, tags=["auth"])
+    @extend_schema(request=RegisterInputSerializer, responses={202: RegisterStartedSerializer}, tags=["auth"])
     def post(self, request):
         data = RegisterInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_register(**data.validated_data)
-        return Response(AccountSerializer(user).data, status=status.HTTP_201_CREATED)
+        user = services.user_register(**data.validated_data, language=get_language() or "")
+        return Response(registration_started_body(user.username), status=status.HTTP_202_ACCEPTED)
+
+
+class RegisterCodeThrottle(SimpleRateThrottle):
+    """Codes sent or tried per username (``register_code``): whether or not the username exists."""
+
+    scope = "register_code"
+
+    def username_of(self, request: Any) -> Any:
+        return request.data.get("username") if isinstance(request.data, dict) else None
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        username = self.username_of(request)
+        if not isinstance(username, str) or not username.strip():
+            return None
+        ident = unicodedata.normalize("NFKC", username).strip().lower()
+        return self.cache_format % {"scope": self.scope, "ident": hashlib.sha256(ident.encode()).hexdigest()}
+
+
+class RegisterVerifyThrottle(AddressRateThrottle):
+    scope = "register_verify"
+
+
+class RegisterVerifyInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    code = serializers.CharField(max_length=12)
+
+
+class RegisterVerifyView(APIView):
+    """Activate a registration with the code sent to its phone or e-mail: 200 with the account, the
+    contact now verified and its own. A wrong, expired or used-up code and an unknown username
+    answer the same 400 naming ``code``; five wrong codes end a code (ask for another through
+    ``/auth/register/resend/``). Rate-limited per username and per address (429)."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list[Any] = []
+    throttle_classes = [RegisterCodeThrottle, RegisterVerifyThrottle]
+
+    @extend_schema(request=RegisterVerifyInputSerializer, responses={200: AccountSerializer}, tags=["auth"])
+    def post(self, request):
+        data = RegisterVerifyInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.registration_verify(**data.validated_data)
+        return Response(AccountSerializer(user).data)
+
+
+class RegisterResendInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+
+
+class RegisterResendView(APIView):
+    """Send a fresh code for a pending registration (at most once a minute; 5 per username and hour).
+    Always 202, whether or not the username is pending."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list[Any] = []
+    throttle_classes = [RegisterCodeThrottle, RegisterVerifyThrottle]
+
+    @extend_schema(request=RegisterResendInputSerializer, responses={202: RegisterStartedSerializer}, tags=["auth"])
+    def post(self, request):
+        data = RegisterResendInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.registration_code_resend(username=data.validated_data["username"])
+        return Response(registration_started_body(data.validated_data["username"]), status=status.HTTP_202_ACCEPTED)
 
 
 class TokenInputSerializer(serializers.Serializer):
@@ -73,11 +158,21 @@ class TokenInputSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=128, trim_whitespace=False)
 
 
+class TokenOutputSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text='send as "Authorization: Token <token>"')
+    expiry = serializers.DateTimeField(
+        help_text="when it ends; a staff token's moves forward with each request (30 minutes idle)"
+    )
+
+
 class TokenView(APIView):
     """A token for a username, phone or e-mail and password.
 
     A wrong password and an unknown account answer the same 400; after 5 failures in a row the
-    account (and the IP) is locked for 30 minutes and even the right password answers 429.
+    account (and the IP) is locked for 30 minutes and even the right password answers 429. Each call
+    issues a new token (only its digest is stored) that ends at ``expiry``: 10 hours after issue, a
+    staff token after 30 minutes without a request. ``/auth/logout/`` and ``/auth/logout-all/``
+    revoke tokens, and so does any password change.
     """
 
     permission_classes = [permissions.AllowAny]
@@ -85,7 +180,7 @@ class TokenView(APIView):
 
     @extend_schema(
         request=TokenInputSerializer,
-        responses={200: inline_serializer("TokenOutput", {"token": serializers.CharField()})},
+        responses={200: TokenOutputSerializer},
         tags=["auth"],
     )
     def post(self, request):
@@ -101,8 +196,45 @@ class TokenView(APIView):
         # A token is a login without a session: announce it, so django-axes resets the failure count
         # (AXES_RESET_ON_SUCCESS) and last_login is recorded, as a session login would.
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        instance, token = services.token_issue(user=user)
+        return Response({"token": token, "expiry": instance.expiry})
+
+
+class LogoutView(APIView):
+    """Revoke the token of this request (a session is left alone: the web page logs it out)."""
+
+    @extend_schema(request=None, responses={204: None}, tags=["auth"])
+    def post(self, request):
+        if request.auth is not None and hasattr(request.auth, "digest"):
+            services.token_revoke(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllView(APIView):
+    """Revoke every token of the account ("log out everywhere")."""
+
+    @extend_schema(request=None, responses={204: None}, tags=["auth"])
+    def post(self, request):
+        services.tokens_revoke_all(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeInputSerializer(serializers.Serializer):
+    old_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class PasswordChangeView(APIView):
+    """Change the password: the old one must be right (400 naming ``old_password``), the new one pass
+    the password rules (400 naming ``new_password``). Every token of the account is revoked; the
+    answer carries a new one."""
+
+    @extend_schema(request=PasswordChangeInputSerializer, responses={200: TokenOutputSerializer}, tags=["auth"])
+    def post(self, request):
+        data = PasswordChangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        instance, token = services.password_change(user=request.user, **data.validated_data)
+        return Response({"token": token, "expiry": instance.expiry})
 
 
 class MeView(APIView):

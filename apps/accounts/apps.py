@@ -8,7 +8,14 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
+        from django.db.models.signals import post_save
 
-        from .signals import remember_language_on_login
+        from . import authentication  # noqa: F401  (registers the token's OpenAPI security scheme)
+        from .signals import remember_language_on_login, revoke_tokens_on_password_change
 
         user_logged_in.connect(remember_language_on_login, dispatch_uid="accounts.remember_language_on_login")
+        post_save.connect(
+            revoke_tokens_on_password_change,
+            sender=self.get_model("User"),
+            dispatch_uid="accounts.revoke_tokens_on_password_change",
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -43,5 +44,5 @@ def axes_username(request: Any, credentials: dict[str, Any] | None) -> str:
     try:
         phone = phone_validate(raw)
     except IdentifierError:
-        return raw.strip().lower()
+        return unicodedata.normalize("NFKC", raw).strip().lower()
     return "phone:" + pii_hash(phone)[:16]

@@ -59,3 +59,12 @@ class RegisterForm(forms.Form):
         if cleaned.get("password") and cleaned.get("password2") and cleaned["password"] != cleaned["password2"]:
             self.add_error("password2", _("两次输入的密码不一致"))
         return cleaned
+
+
+class RegisterVerifyForm(forms.Form):
+    code = forms.CharField(
+        label=_("验证码"),
+        max_length=12,
+        help_text=_("6位数字，10分钟内有效"),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.fields import EncryptedTextField
 from apps.core.identifiers import phone_mask
+from apps.core.models import TimeStampedModel
 
 from . import roles
 
@@ -50,3 +51,52 @@ class User(AbstractUser):
     @property
     def phone_masked(self) -> str:
         return phone_mask(self.phone) if self.phone else ""
+
+
+class ContactCode(TimeStampedModel):
+    """A one-time code proving that a person holds a phone or e-mail address.
+
+    Self-registration creates an inactive account and one of these; entering the code activates the
+    account and only then puts the phone or e-mail on it. So a contact belongs to an account only
+    once verified: an unverified account holds none against its real owner, and is removed after
+    ``UNVERIFIED_ACCOUNT_TTL_SECONDS``. The code is stored as a keyed hash, expires after
+    ``CONTACT_CODE_TTL_SECONDS`` and allows ``CONTACT_CODE_MAX_ATTEMPTS`` wrong entries. A ``decoy``
+    (the contact already belongs to a verified account) has no code that could match: its owner is
+    told that someone tried, and the registration answers exactly as any other.
+    """
+
+    class Purpose(models.TextChoices):
+        REGISTER = "register", _("注册")
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("手机号码")
+        EMAIL = "email", _("电子邮箱")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待验证")
+        VERIFIED = "verified", _("已验证")
+        EXPIRED = "expired", _("已失效")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contact_codes")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices, default=Purpose.REGISTER)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    value = EncryptedTextField(hash_field="value_hash")
+    value_hash = models.CharField(max_length=64, db_index=True)
+    code_hash = models.CharField(max_length=64, blank=True)
+    decoy = models.BooleanField(default=False)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sends = models.PositiveSmallIntegerField(default=1)
+    last_sent_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+
+    class Meta:
+        verbose_name = _("联系方式验证码")
+        verbose_name_plural = _("联系方式验证码")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "purpose", "channel"],
+                condition=models.Q(status="pending"),
+                name="one_pending_contact_code",
+            ),
+        ]

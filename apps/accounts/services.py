@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import datetime as dt
+import secrets
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -11,13 +14,17 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Length
-from django.utils.translation import gettext
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
+from knox.models import AuthToken
 
 from apps.core.crypto import pii_hash
 from apps.core.exceptions import ValidationFailed
 from apps.core.identifiers import IdentifierError, phone_validate
 
 from . import roles
+from .authentication import token_expiry_for
+from .models import ContactCode
 
 User = get_user_model()
 
@@ -87,7 +94,12 @@ def _confusable_taken(username: str) -> bool:
     return any(username_skeleton(other) == skeleton for other in lookalikes.iterator())
 
 
-def _clean_identity(*, username: str, email: str | None, phone: str | None) -> tuple[str, str | None, str | None]:
+def _clean_identity(
+    *, username: str, email: str | None, phone: str | None, refuse_taken_contact: bool = True
+) -> tuple[str, str | None, str | None]:
+    """Normalise and check a new account's username, e-mail and phone. ``refuse_taken_contact=False``
+    (self-registration) leaves a phone or e-mail another account holds to the caller, which must not
+    say so: only the username's being taken is told (usernames are public handles)."""
     errors: dict[str, list[str]] = {}
     # NFKC first: a full-width ａｄｍｉｎ is admin, and clashes as admin.
     username = unicodedata.normalize("NFKC", username or "").strip()
@@ -113,7 +125,7 @@ def _clean_identity(*, username: str, email: str | None, phone: str | None) -> t
         except DjangoValidationError:
             errors["email"] = [gettext("电子邮箱格式不正确")]
         else:
-            if User.objects.filter(email__iexact=email).exists():
+            if refuse_taken_contact and User.objects.filter(email__iexact=email).exists():
                 errors["email"] = [gettext("该邮箱已注册")]
     if phone:
         try:
@@ -121,7 +133,7 @@ def _clean_identity(*, username: str, email: str | None, phone: str | None) -> t
         except IdentifierError as exc:
             errors["phone"] = [str(exc)]
         else:
-            if User.objects.filter(phone_hash=pii_hash(phone)).exists():
+            if refuse_taken_contact and User.objects.filter(phone_hash=pii_hash(phone)).exists():
                 errors["phone"] = [gettext("该手机号已注册")]
     else:
         phone = None
@@ -144,8 +156,37 @@ def user_create(
     last_name: str = "",
     is_superuser: bool = False,
 ):
-    """Create an account with the given roles. Staff roles make the account staff (Django admin)."""
+    """Create an account with the given roles. Staff roles make the account staff (Django admin).
+
+    For staff, the seed and tests: the e-mail and phone given count as verified. Self-registration
+    (``user_register``) proves them with a code first."""
     username, email, phone = _clean_identity(username=username, email=email, phone=phone)
+    return _account_save(
+        username=username,
+        password=password,
+        email=email,
+        phone=phone,
+        role_names=role_names,
+        first_name=first_name,
+        last_name=last_name,
+        is_superuser=is_superuser,
+    )
+
+
+def _account_save(
+    *,
+    username: str,
+    password: str,
+    email: str | None,
+    phone: str | None,
+    role_names: Iterable[str],
+    first_name: str = "",
+    last_name: str = "",
+    is_superuser: bool = False,
+    unverified: bool = False,
+):
+    """Save a checked account. ``unverified``: inactive, and the e-mail and phone (used only to judge
+    the password's similarity) are not stored on it until a code proves them."""
     role_names = list(role_names)
     unknown = set(role_names) - set(roles.ALL_ROLES)
     if unknown:
@@ -165,6 +206,8 @@ def user_create(
         raise ValidationFailed({"password": list(exc.messages)}) from None
     user.set_password(password)
     user.is_staff = is_superuser or bool(set(role_names) & roles.STAFF_ROLES)
+    if unverified:
+        user.email, user.phone, user.phone_hash, user.is_active = None, "", None, False
     try:
         with transaction.atomic():
             user.save()
@@ -175,15 +218,204 @@ def user_create(
     return user
 
 
+# --- Self-registration with a verified phone or e-mail -------------------------------------------
+
+CODE_WRONG = gettext_lazy("验证码错误或已失效")
+# A code may be sent this many times in all (the API also limits sends per username and hour).
+CONTACT_CODE_MAX_SENDS = 10
+
+_CODE_TEXTS: dict[str, str] = {
+    ContactCode.Channel.PHONE: gettext_noop(
+        "【海珠人才】您的注册验证码为 {code}，{minutes}分钟内有效。请勿告知他人；如非本人操作，请忽略。"
+    ),
+    ContactCode.Channel.EMAIL: gettext_noop(
+        "您在海珠区人才服务平台注册账户的验证码为 {code}，{minutes}分钟内有效。请勿告知他人；如非本人操作，请忽略本邮件。"
+    ),
+}
+_TAKEN_TEXTS: dict[str, str] = {
+    ContactCode.Channel.PHONE: gettext_noop(
+        "【海珠人才】有人正在用您的手机号码注册新账户。该号码已属于您在本平台的账户，无需再次注册，可直接用该号码登录；如非本人操作，请忽略。"
+    ),
+    ContactCode.Channel.EMAIL: gettext_noop(
+        "有人正在用您的电子邮箱注册海珠区人才服务平台的新账户。该邮箱已属于您在本平台的账户，无需再次注册，可直接用该邮箱登录；如非本人操作，请忽略本邮件。"
+    ),
+}
+_EMAIL_SUBJECT = gettext_noop("海珠区人才服务平台账户验证")
+
+
+def _contact_code_hash(user: Any, code: str) -> str:
+    return pii_hash(f"contact:{user.pk}:{(code or '').strip()}")
+
+
+def _contact_holder(channel: str, value: str):
+    """The (verified) account that holds this phone or e-mail, or None."""
+    if channel == ContactCode.Channel.PHONE:
+        return User.objects.filter(phone_hash=pii_hash(value)).first()
+    return User.objects.filter(email__iexact=value).first()
+
+
+def _contact_message_send(*, channel: str, to: str, text: str, language: str, context: dict[str, Any]) -> None:
+    """Send ``text`` (a msgid) in ``language`` to a phone or e-mail address, after commit."""
+    from .tasks import contact_message_send
+
+    with translation.override(language or settings.LANGUAGE_CODE):
+        body = gettext(text).format(**context)
+        subject = gettext(_EMAIL_SUBJECT)
+    contact_message_send.delay_on_commit(channel=channel, to=to, subject=subject, body=body)
+
+
+def _contact_code_send(row: ContactCode, *, now) -> None:
+    """Draw a fresh code for ``row`` (fresh attempts and expiry) and send it; a decoy's owner was
+    told once, at registration, and gets nothing more."""
+    row.expires_at = now + dt.timedelta(seconds=settings.CONTACT_CODE_TTL_SECONDS)
+    row.attempts = 0
+    row.last_sent_at = now
+    if row.decoy:
+        return
+    code = f"{secrets.randbelow(10**6):06d}"
+    row.code_hash = _contact_code_hash(row.user, code)
+    _contact_message_send(
+        channel=row.channel,
+        to=row.value,
+        text=_CODE_TEXTS[row.channel],
+        language=row.user.language,
+        context={"code": code, "minutes": settings.CONTACT_CODE_TTL_SECONDS // 60},
+    )
+
+
+@transaction.atomic
+def unverified_accounts_purge() -> int:
+    """Remove self-registered accounts whose phone or e-mail was never verified within
+    ``UNVERIFIED_ACCOUNT_TTL_SECONDS``: they free their username. An account staff deactivated
+    (verified before, or never self-registered) is not one of them."""
+    cutoff = timezone.now() - dt.timedelta(seconds=settings.UNVERIFIED_ACCOUNT_TTL_SECONDS)
+    stale = (
+        User.objects.filter(is_active=False, last_login__isnull=True, date_joined__lt=cutoff)
+        .filter(contact_codes__purpose=ContactCode.Purpose.REGISTER)
+        .exclude(contact_codes__status=ContactCode.Status.VERIFIED)
+    )
+    deleted, _ = User.objects.filter(pk__in=list(stale.values_list("pk", flat=True)[:1000])).delete()
+    return deleted
+
+
+@transaction.atomic
 def user_register(
     *, username: str, password: str, email: str | None = None, phone: str | None = None, language: str = ""
 ):
-    """Self-registration: always a talent account. ``language`` (the one the person registered in,
-    when the portal speaks it) is remembered for their pages, e-mail and SMS."""
-    user = user_create(username=username, password=password, email=email, phone=phone, role_names=[roles.TALENT])
+    """Self-registration: an inactive talent account, activated by ``registration_verify`` with the
+    code sent to the phone and/or e-mail given. ``language`` (the one the person registered in, when
+    the portal speaks it) is remembered for their pages, e-mail and SMS.
+
+    Never tells whether the phone or e-mail is taken: a contact another (verified) account holds gets
+    a message saying someone tried, the caller the same answer as anyone, and the inactive account
+    (which holds no contact and can never be activated by it) only keeps the username until it is
+    purged. The username's being taken is told: usernames are public handles, and telling keeps a
+    person from waiting for a code that cannot come."""
+    unverified_accounts_purge()
+    username, email, phone = _clean_identity(username=username, email=email, phone=phone, refuse_taken_contact=False)
+    user = _account_save(
+        username=username, password=password, email=email, phone=phone, role_names=[roles.TALENT], unverified=True
+    )
     if language in dict(settings.LANGUAGES):
         user_language_set(user=user, language=language)
+    now = timezone.now()
+    for channel, value in ((ContactCode.Channel.PHONE, phone), (ContactCode.Channel.EMAIL, email)):
+        if not value:
+            continue
+        holder = _contact_holder(channel, value)
+        row = ContactCode(
+            user=user,
+            channel=channel,
+            value=value,
+            value_hash=pii_hash(value),
+            decoy=holder is not None,
+            expires_at=now,
+            last_sent_at=now,
+        )
+        _contact_code_send(row, now=now)
+        row.save()
+        if holder is not None:
+            _contact_message_send(
+                channel=channel, to=value, text=_TAKEN_TEXTS[channel], language=holder.language, context={}
+            )
     return user
+
+
+def registration_verify(*, username: str, code: str):
+    """Activate a self-registered account with a code sent to its phone or e-mail; that contact is
+    then the account's. Every failure — no such pending account, a wrong, expired or used-up code —
+    answers the same ``{"code": [...]}``; a wrong code counts against each live code of the account
+    (``CONTACT_CODE_MAX_ATTEMPTS``), and those counts commit although the call fails."""
+    error: Exception = ValidationFailed({"code": [str(CODE_WRONG)]})
+    with transaction.atomic():
+        user = User.objects.filter(username__iexact=unicodedata.normalize("NFKC", username or "").strip()).first()
+        rows = (
+            list(
+                ContactCode.objects.select_for_update()
+                .filter(user=user, purpose=ContactCode.Purpose.REGISTER, status=ContactCode.Status.PENDING)
+                .select_related("user")
+                .order_by("pk")
+            )
+            if user is not None
+            else []
+        )
+        now = timezone.now()
+        live = [r for r in rows if r.expires_at > now and r.attempts < settings.CONTACT_CODE_MAX_ATTEMPTS]
+        digest = _contact_code_hash(user, code) if user is not None else ""
+        for row in live:
+            if not row.decoy and row.code_hash and secrets.compare_digest(row.code_hash, digest):
+                return _contact_verified(row)
+        for row in live:
+            row.attempts += 1
+            row.save(update_fields=["attempts", "updated_at"])
+    raise error
+
+
+def _contact_verified(row: ContactCode):
+    user = User.objects.select_for_update().get(pk=row.user_id)
+    taken = ValidationFailed({"code": [gettext("该手机号码或电子邮箱已由其他账户验证使用，请直接用它登录")]})
+    holder = _contact_holder(row.channel, row.value)
+    if holder is not None and holder.pk != user.pk:
+        raise taken
+    if row.channel == ContactCode.Channel.PHONE:
+        user.phone, user.phone_hash = row.value, row.value_hash
+    else:
+        user.email = row.value
+    user.is_active = True
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["phone", "phone_hash", "email", "is_active"])
+    except IntegrityError:
+        raise taken from None  # verified by another account at the same moment
+    row.status = ContactCode.Status.VERIFIED
+    row.save(update_fields=["status", "updated_at"])
+    # Other unverified accounts waiting on the same contact can no longer have it.
+    ContactCode.objects.filter(value_hash=row.value_hash, status=ContactCode.Status.PENDING).exclude(user=user).update(
+        status=ContactCode.Status.EXPIRED, updated_at=timezone.now()
+    )
+    return user
+
+
+@transaction.atomic
+def registration_code_resend(*, username: str) -> None:
+    """Send a fresh code to each contact of a pending registration, at most once a minute and
+    ``CONTACT_CODE_MAX_SENDS`` times; silent either way (the answer never tells whether the username
+    is pending)."""
+    user = User.objects.filter(username__iexact=unicodedata.normalize("NFKC", username or "").strip()).first()
+    if user is None:
+        return
+    now = timezone.now()
+    rows = ContactCode.objects.select_for_update().filter(
+        user=user, purpose=ContactCode.Purpose.REGISTER, status=ContactCode.Status.PENDING
+    )
+    for row in rows.select_related("user"):
+        if row.sends >= CONTACT_CODE_MAX_SENDS or (
+            row.last_sent_at > now - dt.timedelta(seconds=settings.CONTACT_CODE_RESEND_INTERVAL_SECONDS)
+        ):
+            continue
+        _contact_code_send(row, now=now)
+        row.sends += 1
+        row.save(update_fields=["code_hash", "expires_at", "attempts", "last_sent_at", "sends", "updated_at"])
 
 
 @transaction.atomic
@@ -196,3 +428,52 @@ def user_language_set(*, user, language: str):
         user.language = language
         user.save(update_fields=["language"])
     return user
+
+
+# --- API tokens --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def token_issue(*, user) -> tuple[Any, str]:
+    """A new API token for ``user``: (the stored AuthToken, the token string, shown only now).
+
+    It ends ``API_TOKEN_TTL_SECONDS`` after issue; a staff token after ``STAFF_IDLE_TIMEOUT_SECONDS``
+    idle (``authentication.PortalTokenAuthentication`` renews it on use)."""
+    now = timezone.now()
+    instance, token = AuthToken.objects.create(user=user, expiry=token_expiry_for(user, created=now, now=now) - now)
+    return instance, token
+
+
+@transaction.atomic
+def token_revoke(*, token) -> None:
+    """Log this token out (``POST /auth/logout/``)."""
+    AuthToken.objects.filter(pk=token.pk).delete()
+
+
+@transaction.atomic
+def tokens_revoke_all(*, user) -> int:
+    """Every API token of ``user`` stops working: "log out everywhere", and any password change."""
+    deleted, _ = AuthToken.objects.filter(user=user).delete()
+    return deleted
+
+
+@transaction.atomic
+def tokens_expired_purge() -> int:
+    """Delete the tokens past their expiry (refused already; this only tidies the table)."""
+    deleted, _ = AuthToken.objects.filter(expiry__lt=timezone.now()).delete()
+    return deleted
+
+
+@transaction.atomic
+def password_change(*, user, old_password: str, new_password: str) -> tuple[Any, str]:
+    """Change the password after checking the old one and the password rules; every token of the
+    account is revoked (the ``post_save`` receiver of a changed password) and a new one is issued."""
+    if not user.check_password(old_password or ""):
+        raise ValidationFailed({"old_password": [gettext("原密码不正确")]})
+    try:
+        validate_password(new_password or "", user)
+    except DjangoValidationError as exc:
+        raise ValidationFailed({"new_password": list(exc.messages)}) from None
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    return token_issue(user=user)

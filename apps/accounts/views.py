@@ -20,8 +20,9 @@ from apps.core.exceptions import ValidationFailed
 from apps.core.forms import form_errors_from
 from apps.core.throttling import AddressRateThrottle, page_throttle_wait
 
-from . import roles, services
-from .forms import PortalLoginForm, RegisterForm
+from . import roles, selectors, services
+from .api import RegisterCodeThrottle, RegisterVerifyThrottle
+from .forms import PortalLoginForm, RegisterForm, RegisterVerifyForm
 
 LOCKOUT_MESSAGE = gettext_lazy("登录失败次数过多，账户已锁定30分钟")
 
@@ -94,11 +95,72 @@ def register_page(request: HttpRequest) -> HttpResponse:
             except ValidationFailed as exc:
                 form_errors_from(form, exc)
             else:
-                auth_login(request, user, backend="apps.accounts.backends.IdentifierBackend")
-                messages.success(request, _("注册成功。请先完善个人信息，再申请服务。"))
-                return redirect("my-profile")
+                # The account is inactive until the code sent to its phone or e-mail is entered.
+                request.session[PENDING_REGISTRATION_KEY] = user.username
+                return redirect("register-verify")
         status = 400
     return render(request, "registration/register.html", {"form": form}, status=status)
+
+
+PENDING_REGISTRATION_KEY = "pending_registration"
+
+
+class _PageRegisterCodeThrottle(RegisterCodeThrottle):
+    """The API's per-username code limit, for the page: the username comes from the session."""
+
+    def __init__(self, username: str):
+        super().__init__()
+        self.username = username
+
+    def username_of(self, request: Any) -> str:
+        return self.username
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def register_verify_page(request: HttpRequest) -> HttpResponse:
+    """After registering: enter the code (``registration_verify``, as ``/auth/register/verify/``), or
+    ask for another (``registration_code_resend``). The same limits as the API."""
+    if request.user.is_authenticated:
+        # Registered with a phone and an e-mail: one code activated the account, the other may follow.
+        if not selectors.contact_codes_pending(request.user):
+            return redirect(home_path_for(request.user))
+        username = request.user.get_username()
+    else:
+        username = request.session.get(PENDING_REGISTRATION_KEY)
+    if not username:
+        return redirect("register")
+    resend = request.method == "POST" and "resend" in request.POST
+    form = RegisterVerifyForm(None if resend or request.method != "POST" else request.POST)
+    context = {"form": form, "skippable": request.user.is_authenticated}
+    if request.method != "POST":
+        return render(request, "registration/register_verify.html", context)
+    for throttle in (_PageRegisterCodeThrottle(username), RegisterVerifyThrottle()):
+        wait = page_throttle_wait(request, throttle)
+        if wait is not None:
+            form.add_error(None, _("操作过于频繁，请稍后再试。"))
+            response = render(request, "registration/register_verify.html", context, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+    if resend:
+        services.registration_code_resend(username=username)
+        messages.info(request, _("如可以发送，新的验证码已发出；每分钟最多发送一次。"))
+        return redirect("register-verify")
+    if form.is_valid():
+        try:
+            user = services.registration_verify(username=username, code=form.cleaned_data["code"])
+        except ValidationFailed as exc:
+            form_errors_from(form, exc)
+        else:
+            if not request.user.is_authenticated:
+                request.session.pop(PENDING_REGISTRATION_KEY, None)
+                auth_login(request, user, backend="apps.accounts.backends.IdentifierBackend")
+            if selectors.contact_codes_pending(user):
+                messages.success(request, _("注册成功。另一个联系方式的验证码也已发出，可在此输入验证，或跳过。"))
+                return redirect("register-verify")
+            messages.success(request, _("注册成功。请先完善个人信息，再申请服务。"))
+            return redirect("my-profile")
+    return render(request, "registration/register_verify.html", context, status=400)
 
 
 def set_language(request: HttpRequest) -> HttpResponse:

@@ -23,11 +23,12 @@ from django.views.decorators.http import require_http_methods
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import permissions, serializers
-from rest_framework.authentication import TokenAuthentication, get_authorization_header
+from rest_framework.authentication import get_authorization_header
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.authentication import PortalTokenAuthentication
 from apps.core import crypto
 from apps.core.exceptions import NotFound, ValidationFailed
 from apps.core.identifiers import phone_normalize
@@ -221,7 +222,7 @@ def _page_user(request: HttpRequest) -> Any:
     api_request = Request(request)
     if get_authorization_header(api_request):
         try:
-            found = TokenAuthentication().authenticate(api_request)
+            found = PortalTokenAuthentication().authenticate(api_request)
         except drf_exceptions.AuthenticationFailed:
             return None
         if found:

@@ -15,14 +15,19 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 
 from apps.accounts import roles
+from apps.core.sms import MemorySmsBackend
 from apps.enterprises.services import enterprise_create, enterprise_member_set, quota_set_total
 from apps.talents.services import talent_create
 from apps.talents.tests.factories import resident_id
+from apps.workflow import selectors as workflow_selectors
+from apps.workflow import services as workflow_services
 from apps.workflow.models import Application, Attachment
 from apps.workflow.states import Status
+from apps.workflow.tests.factories import png_bytes
 from tests.fixtures import PASSWORD
 from tests.test_application_flow_helpers import valid_credit_code
 
@@ -110,6 +115,12 @@ def test_a_new_talent_applies_answers_a_return_and_is_accepted(
     page.fill("#id_password2", PASSWORD)
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()
+    # enters the code texted to the phone (the live server runs in this process: the test SMS outbox)
+    assert urlsplit(page.url).path == "/accounts/register/verify/"
+    check_page(page, language, width, "register-verify")
+    page.fill("#id_code", re.search(r"\b(\d{6})\b", MemorySmsBackend.outbox[-1].body).group(1))
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
     assert urlsplit(page.url).path == "/my/profile/"
 
     # fills the profile: the phone defaults to the registered one; the ID is masked once saved
@@ -170,6 +181,17 @@ def test_a_new_talent_applies_answers_a_return_and_is_accepted(
         notice.locator("a.button").click()
     _upload(page, "id_card", _pdf(tmp_path, "id.pdf"))
     assert Attachment.objects.filter(application_id=application_id, material_code="id_card").count() == 1
+    # the other required materials come in too (through the service): a plain accept needs them all
+    returned = Application.objects.get(pk=application_id)
+    for material in workflow_selectors.required_materials_missing(returned):
+        workflow_services.attachment_upload(
+            application_id=application_id,
+            user=returned.submitted_by,
+            material_code=material.code,
+            upload=SimpleUploadedFile(f"{material.code}.pdf", PDF)
+            if "pdf" in material.accepted_types
+            else SimpleUploadedFile(f"{material.code}.png", png_bytes()),
+        )
     page.goto(f"/my/applications/{application_id}/review/")
     with page.expect_navigation():
         page.locator("form[action$='/actions/resubmit/'] button").click()

@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client, RequestFactory
+from django.utils import timezone
 
 from apps.accounts import roles
+from apps.accounts.models import ContactCode
 from apps.core.views import server_error
 from tests.fixtures import PASSWORD
 from tests.html import elements, invalid_inputs, summary_links
@@ -19,6 +22,7 @@ pytestmark = pytest.mark.django_db
 User = get_user_model()
 PORTAL_NAME = "海珠区人才服务平台"
 REGISTER = "/accounts/register/"
+VERIFY = "/accounts/register/verify/"
 LOGIN = "/accounts/login/"
 
 
@@ -28,6 +32,10 @@ def field_errors(html: str, field: str) -> list[str]:
         re.sub(r"<[^>]+>", "", m).replace("错误：", "", 1).strip()
         for m in re.findall(rf'<p class="error-message" id="id_{field}-error-\d+">(.*?)</p>', html, re.S)
     ]
+
+
+def code_in(text: str) -> str:
+    return re.search(r"\b(\d{6})\b", text).group(1)
 
 
 def logged_in(user) -> Client:
@@ -197,25 +205,63 @@ def test_a_logged_in_user_visiting_the_register_page_is_sent_home(make_user):
     assert response["Location"] == "/hr/"
 
 
-def test_registering_creates_a_talent_account_logs_in_and_asks_for_the_profile(client):
-    # When someone registers
-    response = client.post(REGISTER, registration())
+def test_registering_asks_for_the_code_then_logs_in_and_asks_for_the_profile(
+    client, sms_outbox, mailoutbox, django_capture_on_commit_callbacks
+):
+    # When someone registers with a phone and an e-mail
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(REGISTER, registration())
 
-    # Then a talent account exists with the password hashed, and they are logged in on the profile page
+    # Then an inactive talent account exists with the password hashed, holding no contact yet, and
+    # the page asks for the code sent to each
     assert response.status_code == 302
-    assert response["Location"] == "/my/profile/"
+    assert response["Location"] == VERIFY
     account = User.objects.get()
     assert account.username == "linxiaoyu"
-    assert account.email == "linxiaoyu@example.cn"
-    assert account.phone == "13822223333"
+    assert (account.is_active, account.email, account.phone) == (False, None, "")
     assert account.role_names == frozenset({roles.TALENT})
     assert account.is_staff is False and account.is_superuser is False
     assert account.password != PASSWORD and PASSWORD not in account.password
     assert account.check_password(PASSWORD)
+    assert "_auth_user_id" not in client.session
+    assert [m.to for m in sms_outbox] == ["13822223333"]
+    assert [m.to for m in mailoutbox] == [["linxiaoyu@example.cn"]]
+    page = client.get(VERIFY)
+    assert page.status_code == 200
+    assert elements(page.content.decode())["id_code"][0] == "input"
+
+    # When a wrong code is entered: the field says so, nobody is logged in
+    wrong = client.post(VERIFY, {"code": "000000" if code_in(sms_outbox[-1].body) != "000000" else "111111"})
+    assert wrong.status_code == 400
+    assert field_errors(wrong.content.decode(), "code") == ["验证码错误或已失效"]
+    assert "_auth_user_id" not in client.session
+
+    # When the SMS code is entered: active, the phone is the account's, logged in; the e-mail's code
+    # may follow on the same page
+    verified = client.post(VERIFY, {"code": code_in(sms_outbox[-1].body)})
+    assert verified.status_code == 302
+    assert verified["Location"] == VERIFY
+    account.refresh_from_db()
+    assert (account.is_active, account.phone, account.email) == (True, "13822223333", None)
     assert client.session["_auth_user_id"] == str(account.pk)
+    # and the e-mail's code verifies the e-mail, then on to the profile
+    done = client.post(VERIFY, {"code": code_in(mailoutbox[-1].body)})
+    assert done.status_code == 302
+    assert done["Location"] == "/my/profile/"
+    account.refresh_from_db()
+    assert account.email == "linxiaoyu@example.cn"
     page = client.get("/my/profile/")
     assert page.status_code == 200
     assert "注册成功。请先完善个人信息，再申请服务。" in page.content.decode()
+    # and the code page has nothing more to ask
+    assert client.get(VERIFY)["Location"] == "/my/"
+
+
+def test_the_code_page_without_a_registration_goes_to_the_register_page(client):
+    response = client.get(VERIFY)
+
+    assert response.status_code == 302
+    assert response["Location"] == REGISTER
 
 
 def test_registering_with_only_an_email_works(client):
@@ -223,7 +269,7 @@ def test_registering_with_only_an_email_works(client):
 
     assert response.status_code == 302
     account = User.objects.get()
-    assert (account.phone, account.phone_hash) == ("", None)
+    assert (account.phone, account.phone_hash, account.is_active) == ("", None, False)
 
 
 def test_registering_with_only_a_phone_works(client):
@@ -231,6 +277,25 @@ def test_registering_with_only_a_phone_works(client):
 
     assert response.status_code == 302
     assert User.objects.get().email is None
+
+
+@pytest.mark.usefixtures("cache_backend")
+def test_asking_for_another_code_is_limited_to_once_a_minute(client, sms_outbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(REGISTER, registration(email=""))
+    first = code_in(sms_outbox[-1].body)
+    ContactCode.objects.update(last_sent_at=timezone.now() - dt.timedelta(minutes=2))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post(VERIFY, {"resend": "1"})
+        at_once = client.post(VERIFY, {"resend": "1"})
+
+    assert again.status_code == at_once.status_code == 302
+    assert len(sms_outbox) == 2  # the immediate second request sent nothing
+    # the first code no longer works, the new one does
+    assert client.post(VERIFY, {"code": first}).status_code == 400 or first == code_in(sms_outbox[-1].body)
+    assert client.post(VERIFY, {"code": code_in(sms_outbox[-1].body)}).status_code == 302
+    assert User.objects.get().is_active
 
 
 @pytest.mark.parametrize(

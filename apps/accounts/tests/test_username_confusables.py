@@ -96,3 +96,31 @@ def test_registration_over_the_api_refuses_the_lookalike(admin_demo, client):
     assert response.status_code == 400
     assert list(response.json()) == ["username"]
     assert not User.objects.filter(email="x@example.cn").exists()
+
+
+# --- log-in normalises the same way ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed", ["ａｄｍｉｎ＿ｄｅｍｏ", "ＡＤＭＩＮ_demo", "admin_demo"], ids=["full-width", "mixed-width", "plain"]
+)
+def test_the_token_endpoint_normalises_the_username(admin_demo, client, typed):
+    response = client.post(
+        "/api/v1/auth/token/", {"username": typed, "password": PASSWORD}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.json()
+    me = client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    assert me.json()["username"] == "admin_demo"
+
+
+def test_the_login_page_normalises_the_username(admin_demo, client):
+    response = client.post("/accounts/login/", {"username": "ａｄｍｉｎ＿ｄｅｍｏ", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(admin_demo.pk)
+
+
+def test_a_cyrillic_lookalike_does_not_log_in_as_the_account(admin_demo, client):
+    response = client.post(
+        "/api/v1/auth/token/", {"username": "аdmin_demo", "password": PASSWORD}, content_type="application/json"
+    )
+    assert response.status_code == 400
