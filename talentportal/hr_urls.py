@@ -2,11 +2,22 @@
 
 from django.urls import path
 
+from apps.enterprises import web as enterprise_pages
 from apps.workflow import web as application_pages
 
 from .my_urls import application_routes
 
 urlpatterns = [
     path("", application_pages.hr_home, name="hr-home"),
+    path(
+        "employment-claims/<int:talent_id>/confirm/",
+        enterprise_pages.employment_confirm_page,
+        name="hr-employment-confirm",
+    ),
+    path(
+        "employment-claims/<int:talent_id>/refuse/",
+        enterprise_pages.employment_refuse_page,
+        name="hr-employment-refuse",
+    ),
     *application_routes("hr"),
 ]

@@ -1,7 +1,10 @@
 """Enterprises and their quotas over the API: district staff see all, an HR user only its own
 enterprise (another's id answers 404, as if it did not exist). Other roles may not use the lists
 (403); asking for one enterprise answers them 404. Read-only: slots are spent by the
-services that need them (``services.quota_consume``), never directly by a client."""
+services that need them (``services.quota_consume``), never directly by a client.
+
+The enterprise's employment claims (``/{id}/employment-claims/``): talents who say they work there,
+for its HR (or district staff) to confirm or refuse through ``apps.talents.employment``."""
 
 from __future__ import annotations
 
@@ -9,10 +12,15 @@ from typing import Any
 
 import django_filters
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from apps.accounts import roles
+from apps.accounts import access
+from apps.talents import selectors as talent_selectors
+from apps.talents import services as talent_services
+from apps.talents.models import Talent
 
 from . import selectors
 from .models import Enterprise, Quota
@@ -22,8 +30,8 @@ class IsStaffOrEnterpriseHR(permissions.BasePermission):
     message = gettext_lazy("只有区人社局工作人员和企业人事可以使用")
 
     def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and (user.is_district_staff or user.has_role(roles.ENTERPRISE_HR)))
+        # The permission matrix: staff reach every enterprise, HR its own.
+        return access.may_list(request.user, access.ENTERPRISES)
 
 
 class EnterpriseSerializer(serializers.ModelSerializer):
@@ -124,3 +132,94 @@ class QuotaListView(generics.ListAPIView):
             selectors.enterprises_visible_to(self.request.user), pk=self.kwargs["pk"]
         )
         return selectors.quotas_for_enterprise(enterprise_id=enterprise.pk)
+
+
+# --- Employment claims -------------------------------------------------------------------------
+
+
+class EmploymentClaimSerializer(serializers.Serializer):
+    """Just enough to recognise the person: never a phone, a document or a full resident ID."""
+
+    talent = serializers.IntegerField(source="pk", help_text="the talent's id")
+    name = serializers.CharField()
+    id_number_masked = serializers.CharField()
+    employment_status = serializers.ChoiceField(choices=Talent.EmploymentStatus.choices)
+    claimed_at = serializers.DateTimeField(
+        source="employment_claimed_at", allow_null=True, help_text="since when the talent claims to work here"
+    )
+
+
+class EmploymentRefuseInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=500, help_text="why the enterprise does not confirm it; the talent reads it"
+    )
+
+
+def _visible_enterprise(request: Any, pk: int) -> Enterprise:
+    return generics.get_object_or_404(selectors.enterprises_visible_to(request.user), pk=pk)
+
+
+_DECISION_ERRORS: dict[Any, Any] = {
+    403: OpenApiResponse(
+        description="the caller's role may not confirm employment (a talent, staff without "
+        "talents.confirm_employment), or it is the caller's own"
+    ),
+    404: OpenApiResponse(
+        description="no such enterprise or talent visible to the caller, or the talent does not "
+        "claim to work at this enterprise (HR of another enterprise gets this)"
+    ),
+    409: OpenApiResponse(description="already confirmed (confirm) or already refused (refuse)"),
+}
+
+
+@extend_schema(
+    tags=["enterprises"],
+    description="Talents who claim to work at the enterprise and wait for it to confirm (status `claimed`), "
+    "longest waiting first: `talent`, `name`, `id_number_masked`, `claimed_at`. For the enterprise's HR and "
+    "district staff; HR of another enterprise gets 404, other roles 403.",
+)
+class EmploymentClaimListView(generics.ListAPIView):
+    permission_classes = [permissions.IsAuthenticated, IsStaffOrEnterpriseHR]
+    serializer_class = EmploymentClaimSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request kwargs
+            return Talent.objects.none()
+        enterprise = _visible_enterprise(self.request, self.kwargs["pk"])
+        return talent_selectors.employment_claims_pending(enterprise_id=enterprise.pk)
+
+
+class EmploymentClaimConfirmView(APIView):
+    """Confirm that the talent works at this enterprise: from then on the enterprise's HR sees them and may
+    apply for them, and their household-registration approval spends this enterprise's indicator. Also
+    undoes an earlier refusal. Recorded in the talent's history."""
+
+    permission_classes = [permissions.IsAuthenticated, IsStaffOrEnterpriseHR]
+
+    @extend_schema(tags=["enterprises"], request=None, responses={200: EmploymentClaimSerializer, **_DECISION_ERRORS})
+    def post(self, request, pk: int, talent_id: int):
+        enterprise = _visible_enterprise(request, pk)
+        talent = talent_services.employment_confirm(talent=talent_id, actor=request.user, enterprise_id=enterprise.pk)
+        return Response(EmploymentClaimSerializer(talent).data)
+
+
+class EmploymentClaimRefuseView(APIView):
+    """The talent does not (or no longer) work(s) at this enterprise: `reason` required (400 naming it). The
+    employment counts for nothing, the talent is notified with the reason, and it is recorded in the talent's
+    history. A confirmed employment may be refused too (the person left)."""
+
+    permission_classes = [permissions.IsAuthenticated, IsStaffOrEnterpriseHR]
+
+    @extend_schema(
+        tags=["enterprises"],
+        request=EmploymentRefuseInputSerializer,
+        responses={200: EmploymentClaimSerializer, **_DECISION_ERRORS},
+    )
+    def post(self, request, pk: int, talent_id: int):
+        enterprise = _visible_enterprise(request, pk)
+        data = EmploymentRefuseInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        talent = talent_services.employment_refuse(
+            talent=talent_id, actor=request.user, reason=data.validated_data["reason"], enterprise_id=enterprise.pk
+        )
+        return Response(EmploymentClaimSerializer(talent).data)

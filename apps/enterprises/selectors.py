@@ -5,7 +5,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from apps.accounts import roles
+from apps.accounts import access
 from apps.core.identifiers import credit_code_normalize
 
 from .models import Enterprise, KeyEnterpriseListing, Quota
@@ -31,9 +31,10 @@ def enterprise_is_key(*, enterprise_id: int, year: int) -> bool:
 def enterprises_visible_to(user: Any) -> QuerySet[Enterprise]:
     """Staff see every enterprise; HR only its own; anyone else (a talent, say) none."""
     qs = Enterprise.objects.all()
-    if getattr(user, "is_district_staff", False):
+    reach = access.scope(user, access.ENTERPRISES)
+    if reach is access.ALL:
         return qs
-    if not (getattr(user, "is_authenticated", False) and user.has_role(roles.ENTERPRISE_HR)):
+    if reach is not access.ENTERPRISE:
         return qs.none()
     enterprise = enterprise_for_user(user)
     return qs.filter(pk=enterprise.pk) if enterprise else qs.none()

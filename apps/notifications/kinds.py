@@ -178,6 +178,14 @@ KINDS: dict[str, Texts] = {
         gettext_noop("人才档案认领验证码"),
         gettext_noop("您的人才档案认领验证码为 {code}，{expires_at}前有效。请勿告知他人；如非本人操作，请忽略。"),
     ),
+    "talent.employment_refused": Texts(
+        gettext_noop("工作单位未获确认"),
+        gettext_noop(
+            "{enterprise}未确认您在该单位工作，您的人才档案中的工作单位不作为办事依据。\n"
+            "理由：{reason}\n"
+            "如有疑问，请联系单位人事部门，或在个人信息中更正工作单位。"
+        ),
+    ),
     # The caller's own title and message, as given: nothing to translate.
     GENERIC: Texts("{title}", "{message}"),
 }

@@ -12,7 +12,10 @@ from apps.core.exceptions import Conflict
 from apps.enterprises.models import Quota
 from apps.enterprises.selectors import enterprise_is_key
 from apps.enterprises.services import quota_consume
+from apps.talents.employment import employment_is_confirmed
+from apps.talents.selectors import verified_category_codes
 from apps.talents.services import talent_update
+from apps.workflow import selectors as workflow_selectors
 from apps.workflow.engine import ServiceSteps
 from apps.workflow.services import applications_priority_set
 
@@ -21,11 +24,23 @@ from .models import GreenCard, RegistrationCard
 
 class HukouSteps(ServiceSteps):
     """Approval spends one of the employer's ``hukou_indicator`` slots for the year when the
-    employer is on that year's key-enterprise list (总量控制类指标); 409 when none is left."""
+    employer is on that year's key-enterprise list (总量控制类指标); 409 when none is left.
+
+    The employer is the application's enterprise, and only while the applicant's employment there
+    is confirmed (DESIGN.md: quotas read confirmed facts only). It is checked again at approval,
+    under the talent's row lock, because the enterprise may have refused the employment, or the
+    talent named another employer, since the application was filed. Unconfirmed, the case is
+    decided as one not employed by a key enterprise — as for an employer off this year's list:
+    the approval stands on its own merits and spends no enterprise's indicator (the result notes
+    ``quota_skipped``), rather than being blocked by a fact nobody vouched for."""
 
     def on_approve(self, application: Any, *, actor: Any, inputs: dict[str, Any]) -> None:
         year = timezone.localdate().year
-        if application.enterprise_id and enterprise_is_key(enterprise_id=application.enterprise_id, year=year):
+        if application.enterprise_id and not employment_is_confirmed(
+            talent_id=application.applicant_id, enterprise_id=application.enterprise_id
+        ):
+            application.result = {**application.result, "quota_skipped": "employment_not_confirmed"}
+        elif application.enterprise_id and enterprise_is_key(enterprise_id=application.enterprise_id, year=year):
             quota_consume(
                 enterprise_id=application.enterprise_id,
                 kind=Quota.Kind.HUKOU_INDICATOR,
@@ -62,13 +77,19 @@ def _add_years(day: dt.date, years: int) -> dt.date:
 
 
 class GreenCardSteps(ServiceSteps):
+    """An A card for a verified category among the config's ``a_categories``, else a B card, for an
+    applicant eligible on verified categories; a declared, unverified category counts for neither."""
+
     def _config(self, application: Any) -> dict[str, Any]:
         defaults = {"a_categories": [], "a_years": 5, "b_years": 1, "b_renewals": 1}
         return {**defaults, **(application.service.config or {})}
 
     def _card_class(self, application: Any) -> str:
-        held = set(application.applicant.holdings.values_list("category__code", flat=True))
+        held = verified_category_codes(application.applicant_id)
         return GreenCard.CardClass.A if held & set(self._config(application)["a_categories"]) else GreenCard.CardClass.B
+
+    def category_groups(self, application: Any) -> list[set[str]]:
+        return [set(self._config(application)["a_categories"])]
 
     def _current_card(self, talent: Any) -> GreenCard | None:
         return GreenCard.objects.filter(talent=talent).order_by("-issued_on", "-id").first()
@@ -92,6 +113,9 @@ class GreenCardSteps(ServiceSteps):
             raise Conflict(gettext("；").join(problems))
 
     def on_fulfil(self, application: Any, *, actor: Any, inputs: dict[str, Any]) -> None:
+        # No card on a category nobody verified: it may have been un-verified since the approval.
+        if refusal := workflow_selectors.category_eligibility_refusal(application):
+            raise Conflict(refusal)
         config = self._config(application)
         today = timezone.localdate()
         card_class = self._card_class(application)

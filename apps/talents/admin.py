@@ -16,15 +16,18 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import BooleanField, Exists, OuterRef, Prefetch, QuerySet, Value
 from django.http import FileResponse, Http404, HttpRequest
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
 
+from apps.accounts import access
 from apps.core import crypto
 from apps.core.admin_mixins import ReadOnlyAdminMixin, RecentYearFilter
 from apps.core.admin_paging import FastChangeListMixin
@@ -34,12 +37,15 @@ from apps.core.spreadsheets import SheetAdminMixin
 from apps.enterprises.models import Enterprise
 
 from .downloads import evidence_response
+from .employment import can_confirm_as_staff
 from .models import ExportLog, ProfileClaim, Talent, TalentCategory, TalentCategoryHolding, TalentProfileChange
 from .resources import TalentResource
 from .services import (
     PROFILE_FIELDS,
     claim_confirm_by_staff,
     clean_profile_input,
+    employment_confirm,
+    employment_refuse,
     evidence_check,
     export_log_record,
     holding_evidence_upload,
@@ -52,6 +58,13 @@ from .services import (
 VIEW_PERSONAL_DATA = "accounts.view_personal_data"
 EXPORT_PERSONAL_DATA = "accounts.export_personal_data"
 IMPORT_TALENTS = "talents.import_talent"
+EMPLOYMENT_FIELDS = (
+    "employment_status",
+    "employment_claimed_at",
+    "employment_confirmed_by",
+    "employment_confirmed_at",
+    "employment_refusal_reason",
+)
 
 
 def can_view_personal_data(request: HttpRequest) -> bool:
@@ -100,6 +113,15 @@ class ZoneFilter(admin.SimpleListFilter):
 
 
 # --- Talent ----------------------------------------------------------------------------------
+
+
+class EmploymentRefuseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("不予确认的理由"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_("人才本人会收到通知并看到这一理由。"),
+    )
 
 
 class TalentAdminForm(forms.ModelForm):
@@ -175,7 +197,15 @@ class HoldingInline(admin.TabularInline):
     verbose_name_plural = _("人才类别认定（保存时经 holding_set 写入变更记录）")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TalentCategoryHolding]:
-        return super().get_queryset(request).select_related("category", "verified_by")
+        # Read-only displays get no request: whether the permission matrix lets this user download
+        # evidence rides on each row.
+        withheld = not access.sees_all(request.user, access.CATEGORY_EVIDENCE)
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("category", "verified_by")
+            .annotate(evidence_withheld=Value(withheld, output_field=BooleanField()))
+        )
 
     @admin.display(description=_("证明材料"))
     def evidence_link(self, obj: TalentCategoryHolding) -> str:
@@ -183,6 +213,8 @@ class HoldingInline(admin.TabularInline):
         # see the talent.
         if not obj.pk or not obj.evidence:
             return "—"
+        if getattr(obj, "evidence_withheld", True):
+            return _("已上传（无权下载）")
         url = reverse("admin:talents_talent_evidence", args=[obj.talent_id, obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("下载"))
 
@@ -212,6 +244,12 @@ class HistoryInline(admin.TabularInline):
 @admin.register(Talent)
 class TalentAdmin(SheetAdminMixin, FastChangeListMixin, ImportExportModelAdmin):
     resource_classes = [TalentResource]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A record carries its history (the audit of every change) by cascade: deleting it would erase
+        # that audit. Records are corrected, never deleted, from the admin.
+        return False
+
     form = TalentAdminForm
     inlines = [HoldingInline, HistoryInline]
     list_display = (
@@ -219,18 +257,20 @@ class TalentAdmin(SheetAdminMixin, FastChangeListMixin, ImportExportModelAdmin):
         "id_number_display",
         "phone_display",
         "employer",
+        "employment_status",
         "education",
         "categories_display",
         "is_green_card_holder",
         "created_at",
     )
     list_select_related = ("employer",)
-    list_filter = (CategoryFilter, YearFilter, ZoneFilter, "education", "is_green_card_holder")
+    list_filter = (CategoryFilter, YearFilter, ZoneFilter, "employment_status", "education", "is_green_card_holder")
     search_fields = ("name", "employer__name", "=employer__credit_code")
     search_help_text = _("姓名、工作单位或统一社会信用代码；输入完整的身份证号或手机号可精确查找")
     autocomplete_fields = ("employer",)
     ordering = ("-id",)
     list_per_page = 50
+    actions = ["employment_confirm_selected", "employment_refuse_selected"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Talent]:
         return (
@@ -283,7 +323,25 @@ class TalentAdmin(SheetAdminMixin, FastChangeListMixin, ImportExportModelAdmin):
         personal = ("id_number", "phone") if can_view_personal_data(request) else ("id_number_display", "phone_display")
         return [
             (None, {"fields": ("name", *personal, "email")}),
-            (_("学历与工作单位"), {"fields": ("education", "degree", "field", "employer")}),
+            (
+                _("学历与工作单位"),
+                {
+                    "fields": (
+                        "education",
+                        "degree",
+                        "field",
+                        "employer",
+                        "employment_status",
+                        "employment_claimed_at",
+                        ("employment_confirmed_by", "employment_confirmed_at"),
+                        "employment_refusal_reason",
+                    ),
+                    "description": _(
+                        "本人填写的工作单位须经企业人事或区人社局确认后才作为办事依据；请在列表中用"
+                        "“确认在职”或“不予确认在职”操作。持有确认权限的工作人员在此更改的工作单位记为已确认。"
+                    ),
+                },
+            ),
             (
                 _("状态"),
                 {"fields": ("is_green_card_holder", "birth_date", "sex", "user", "created_at", "updated_at")},
@@ -291,7 +349,7 @@ class TalentAdmin(SheetAdminMixin, FastChangeListMixin, ImportExportModelAdmin):
         ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Talent | None = None) -> Any:
-        readonly = ["birth_date", "sex", "user", "created_at", "updated_at"]
+        readonly = ["birth_date", "sex", "user", "created_at", "updated_at", *EMPLOYMENT_FIELDS]
         if not can_view_personal_data(request):
             readonly += ["id_number_display", "phone_display"]
         return readonly
@@ -355,6 +413,60 @@ class TalentAdmin(SheetAdminMixin, FastChangeListMixin, ImportExportModelAdmin):
                 formset.new_objects.append(holding)
         return None
 
+    # -- employment: what a talent claims, confirmed or refused through the same services as HR's --
+
+    def has_confirm_employment_permission(self, request: HttpRequest) -> bool:
+        return can_confirm_as_staff(request.user)
+
+    def _employment_decide(self, request: HttpRequest, queryset: QuerySet[Talent], decide: Any) -> int:
+        done = 0
+        for talent_id in queryset.order_by("pk").values_list("pk", flat=True):
+            try:
+                decide(talent_id)
+            except DomainError as exc:
+                text = "；".join(m for ms in exc.messages_by_field().values() for m in ms)
+                self.message_user(request, f"#{talent_id}: {text}", messages.ERROR)
+            else:
+                done += 1
+        return done
+
+    @admin.action(description=_("确认在职（所填工作单位）"), permissions=["confirm_employment"])
+    def employment_confirm_selected(self, request: HttpRequest, queryset: QuerySet[Talent]) -> None:
+        done = self._employment_decide(
+            request,
+            queryset,
+            lambda pk: employment_confirm(talent=pk, actor=request.user, source="admin"),
+        )
+        if done:
+            self.message_user(request, ngettext("已确认 %(n)d 人在职", "已确认 %(n)d 人在职", done) % {"n": done})
+
+    @admin.action(description=_("不予确认在职…"), permissions=["confirm_employment"])
+    def employment_refuse_selected(self, request: HttpRequest, queryset: QuerySet[Talent]) -> TemplateResponse | None:
+        form = EmploymentRefuseForm(request.POST if request.POST.get("post") else None)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            done = self._employment_decide(
+                request,
+                queryset,
+                lambda pk: employment_refuse(talent=pk, actor=request.user, reason=reason, source="admin"),
+            )
+            if done:
+                message = ngettext("已对 %(n)d 人不予确认在职", "已对 %(n)d 人不予确认在职", done)
+                self.message_user(request, message % {"n": done})
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "title": _("不予确认在职"),
+            "subtitle": None,
+            "queryset": queryset.select_related("employer"),
+            "form": form,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "has_view_permission": True,
+        }
+        return TemplateResponse(request, "admin/talents/talent/employment_refuse.html", context)
+
     # -- evidence files --
 
     def get_urls(self) -> list[Any]:
@@ -373,6 +485,8 @@ class TalentAdmin(SheetAdminMixin, FastChangeListMixin, ImportExportModelAdmin):
             raise Http404
         if not self.has_view_or_change_permission(request, talent):
             raise PermissionDenied
+        if not access.sees_all(request.user, access.CATEGORY_EVIDENCE):
+            raise PermissionDenied  # the permission matrix: staff who see talents but not their evidence
         holding = TalentCategoryHolding.objects.select_related("category").filter(pk=holding_id, talent=talent).first()
         return evidence_response(holding)
 

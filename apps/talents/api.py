@@ -15,10 +15,11 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
-from apps.accounts import roles
-from apps.core.exceptions import NotFound
-from apps.core.identifiers import phone_mask
+from apps.accounts import access, roles
+from apps.core.exceptions import NotFound, ValidationFailed
+from apps.core.identifiers import resident_id_mask, resident_id_parse
 from apps.core.parsers import FormParser, MultiPartParser
+from apps.core.throttling import AddressRateThrottle
 from apps.enterprises.models import Enterprise
 
 from . import selectors, services
@@ -39,8 +40,8 @@ class IsStaffOrEnterpriseHR(permissions.BasePermission):
     message = gettext_lazy("只有区人社局工作人员和企业人事可以使用")
 
     def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and (user.is_district_staff or user.has_role(roles.ENTERPRISE_HR)))
+        # The permission matrix: staff reach every record, HR its enterprise's; a talent only its own.
+        return access.may_list(request.user, access.TALENTS)
 
 
 # --- Output ------------------------------------------------------------------------------------
@@ -64,6 +65,11 @@ class CategoryHeldSerializer(serializers.Serializer):
     def get_evidence_url(self, holding: TalentCategoryHolding) -> str | None:
         if not holding.evidence:
             return None
+        request = self.context.get("request")
+        if request is not None and not access.may_download_evidence(
+            request.user, talent_user_id=holding.talent.user_id
+        ):
+            return None  # the permission matrix withholds it (finance)
         return reverse("talent-evidence", kwargs={"pk": holding.talent_id, "code": holding.category.code})
 
 
@@ -80,6 +86,18 @@ class TalentSerializer(serializers.Serializer):
     field = serializers.CharField()
     employer = serializers.IntegerField(source="employer_id", allow_null=True)
     employer_name = serializers.CharField(source="employer.name", allow_null=True)
+    employment_status = serializers.ChoiceField(
+        choices=Talent.EmploymentStatus.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="the employer is `claimed` (the talent's word, not yet confirmed), `confirmed` (by the "
+        "enterprise's HR or district staff) or `refused` (by them); empty without an employer. Only a confirmed "
+        "employment counts: for the enterprise's HR, applications and quotas.",
+    )
+    employment_confirmed_at = serializers.DateTimeField(allow_null=True, read_only=True)
+    employment_refusal_reason = serializers.CharField(
+        read_only=True, help_text="why the enterprise refused the employment; empty unless refused"
+    )
     is_green_card_holder = serializers.BooleanField()
     categories = CategoryHeldSerializer(source="holdings", many=True)
     claimed = serializers.SerializerMethodField(help_text="the record belongs to an account")
@@ -151,7 +169,11 @@ class TalentMeInputSerializer(serializers.Serializer):
     degree = serializers.CharField(required=False, allow_blank=True, max_length=50)
     field = serializers.CharField(required=False, allow_blank=True, max_length=100)
     employer = serializers.PrimaryKeyRelatedField(
-        queryset=Enterprise.objects.all(), required=False, allow_null=True, help_text="enterprise id"
+        queryset=Enterprise.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="enterprise id; a new employer is a claim (`employment_status` `claimed`) until the "
+        "enterprise's HR or district staff confirm it",
     )
     categories = serializers.ListField(
         child=CategoryInputField(),
@@ -177,6 +199,19 @@ _PUT_DEFAULTS: dict[str, Any] = {
 }
 
 
+class TalentResidentIdEnteredSerializer(TalentSerializer):
+    """The profile as saved, after a resident ID was entered, with what happens to the number."""
+
+    detail = serializers.CharField(help_text="the same whether or not a record has this resident ID")
+
+
+_TALENT_ME_SAVED: dict[Any, Any] = {
+    200: TalentSerializer,
+    201: TalentSerializer,
+    202: TalentResidentIdEnteredSerializer,
+}
+
+
 class TalentMeView(APIView):
     """The caller's own talent profile.
 
@@ -184,12 +219,34 @@ class TalentMeView(APIView):
     write-only ``id_number`` and ``phone`` and the ``categories``, which are kept as they are);
     ``PATCH`` changes only what is sent. ``categories``, when sent, is the complete set held
     (``[]`` removes them all).
-    Either creates the profile when the account has none (201). A resident ID already on an
-    unclaimed imported record answers 409 (claim it through ``/talents/me/claim/``); one held by
-    another account answers 400. ``is_green_card_holder`` is set by staff only.
+    Either creates the profile when the account has none (201). ``is_green_card_holder`` is set by
+    staff only.
+
+    A resident ID other than the one on the profile answers 202 with the profile and the same
+    ``detail`` whatever is on record for it, so that nobody learns who is in the talent database: a
+    number no record holds is saved; one on an unclaimed imported record is not — a code goes by SMS
+    to the phone on that record, entered at ``claim/confirm/`` — and one another account holds
+    changes nothing; the other fields are saved in every case. A resident ID once saved is not
+    changed here (400: district staff correct it). Such requests count against the claim limits:
+    5 per account and 20 per address an hour (429).
     """
 
     permission_classes = [permissions.IsAuthenticated, IsTalent]
+
+    def get_throttles(self) -> list[Any]:
+        if self.request.method in ("PUT", "PATCH") and self._enters_resident_id():
+            return resident_id_throttles()
+        return []
+
+    def _enters_resident_id(self) -> bool:
+        data = self.request.data
+        value = data.get("id_number") if isinstance(data, dict) else None
+        if not isinstance(value, str) or not value.strip():
+            return False
+        try:
+            return services.resident_id_is_new_for(self.request.user, value)
+        except ValidationFailed:
+            return False  # malformed: the 400 naming it follows, nothing is looked up
 
     @extend_schema(
         responses={200: TalentSerializer, 404: OpenApiResponse(description="no profile yet")}, tags=["talents"]
@@ -200,15 +257,11 @@ class TalentMeView(APIView):
             raise NotFound(gettext("还没有人才档案，请先填写，或认领已导入的档案"))
         return Response(TalentSerializer(talent).data)
 
-    @extend_schema(
-        request=TalentMeInputSerializer, responses={200: TalentSerializer, 201: TalentSerializer}, tags=["talents"]
-    )
+    @extend_schema(request=TalentMeInputSerializer, responses=_TALENT_ME_SAVED, tags=["talents"])
     def put(self, request):
         return self._save(request, partial=False)
 
-    @extend_schema(
-        request=TalentMeInputSerializer, responses={200: TalentSerializer, 201: TalentSerializer}, tags=["talents"]
-    )
+    @extend_schema(request=TalentMeInputSerializer, responses=_TALENT_ME_SAVED, tags=["talents"])
     def patch(self, request):
         return self._save(request, partial=True)
 
@@ -219,8 +272,17 @@ class TalentMeView(APIView):
         if not partial:
             data = {**_PUT_DEFAULTS, **data}
         existed = selectors.talent_for_user(request.user) is not None
+        entered = bool(data.get("id_number")) and services.resident_id_is_new_for(request.user, data["id_number"])
         services.talent_profile_save_for_user(user=request.user, **data)
         talent = selectors.talent_for_user(request.user)
+        if entered:
+            # The number as entered, masked: the answer is the same whether it was saved or went to a claim.
+            body = {
+                **TalentSerializer(talent).data,
+                "id_number_masked": resident_id_mask(resident_id_parse(data["id_number"]).number),
+                "detail": str(services.RESIDENT_ID_ENTERED),
+            }
+            return Response(body, status=status.HTTP_202_ACCEPTED)
         return Response(
             TalentSerializer(talent).data, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED
         )
@@ -230,57 +292,101 @@ class ClaimStartInputSerializer(serializers.Serializer):
     id_number = serializers.CharField(max_length=32)
 
 
-class ClaimStartOutputSerializer(serializers.Serializer):
-    claim_id = serializers.IntegerField()
-    sent_to = serializers.CharField(
-        allow_null=True, help_text="the masked phone on the imported record the code went to; null: staff will confirm"
-    )
-    expires_at = serializers.DateTimeField()
+class ResidentIdEnteredSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="the same whether or not a record has this resident ID")
+    expires_at = serializers.DateTimeField(help_text="until when a code, if one was sent, is valid")
 
 
-class ClaimStartThrottle(UserRateThrottle):
-    """Each start sends an SMS to someone else's phone and draws a fresh code with fresh attempts:
-    a few per account and hour, or the limit of five wrong codes per claim would mean little."""
+class ClaimAccountThrottle(UserRateThrottle):
+    """Entering a resident ID (a claim, or on the profile) per account: each may text someone else's
+    phone and draws a fresh code with fresh attempts (``talent_claim``, 5 an hour)."""
 
     scope = "talent_claim"
-    rate = "5/hour"
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        # DRF sets the Django request's user too; a page (apps.core.throttling.page_throttle_wait)
+        # wraps a Django request whose user the session gave.
+        user = getattr(request._request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": user.pk}
+
+
+class ClaimAddressThrottle(AddressRateThrottle):
+    """The same, per client address (``talent_claim_address``, 20 an hour): many accounts, one client."""
+
+    scope = "talent_claim_address"
+
+
+def resident_id_throttles() -> list[Any]:
+    return [ClaimAccountThrottle(), ClaimAddressThrottle()]
 
 
 class ClaimStartView(APIView):
-    """Ask to take over the imported record with this resident ID. A code goes by SMS to the phone
-    on that record (not the caller's); a record without a phone is confirmed by district staff.
+    """Ask to take over the imported record with this resident ID. Always 202 with the same answer,
+    whether a record has the number, another account holds it, or none does: who is in the talent
+    database is never told. For an unclaimed record a code goes by SMS to the phone on that record
+    (not the caller's, and never shown); a record without a phone is confirmed by district staff.
+    Enter the code at ``claim/confirm/``.
     An account whose own profile has no resident ID yet may claim: when the claim completes, the
     record becomes its profile and the one without an ID is deleted — unless it has applications
     (409: contact district staff). A profile with a resident ID cannot claim another record (409).
-    At most 5 starts per account and hour (429 after)."""
+    At most 5 per account and 20 per address an hour, resident IDs entered on the profile included
+    (429 after)."""
 
     permission_classes = [permissions.IsAuthenticated, IsTalent]
-    throttle_classes = [ClaimStartThrottle]
 
-    @extend_schema(request=ClaimStartInputSerializer, responses={201: ClaimStartOutputSerializer}, tags=["talents"])
+    def get_throttles(self) -> list[Any]:
+        return resident_id_throttles()
+
+    @extend_schema(request=ClaimStartInputSerializer, responses={202: ResidentIdEnteredSerializer}, tags=["talents"])
     def post(self, request):
         data = ClaimStartInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        claim = services.claim_start(user=request.user, id_number=data.validated_data["id_number"])
-        sent_to = phone_mask(claim.talent.phone) if claim.code_hash else None
-        body = {"claim_id": claim.pk, "sent_to": sent_to, "expires_at": claim.expires_at}
-        return Response(ClaimStartOutputSerializer(body).data, status=status.HTTP_201_CREATED)
+        expires_at = services.claim_start(user=request.user, id_number=data.validated_data["id_number"])
+        body = {"detail": services.RESIDENT_ID_ENTERED, "expires_at": expires_at}
+        return Response(ResidentIdEnteredSerializer(body).data, status=status.HTTP_202_ACCEPTED)
 
 
 class ClaimConfirmInputSerializer(serializers.Serializer):
+    id_number = serializers.CharField(max_length=32, help_text="the resident ID the code was sent for")
+    code = serializers.CharField(max_length=12)
+
+
+class ClaimCodeInputSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=12)
 
 
 class ClaimConfirmView(APIView):
-    """Enter the code: the record becomes the caller's profile (replacing the caller's profile
-    without a resident ID, if any). A wrong code answers 400; after five wrong codes, or once the
-    code expired, the claim is closed (409) and must be started again."""
+    """Enter the code sent for a resident ID: the record becomes the caller's profile (replacing the
+    caller's profile without a resident ID, if any). Any failure — a wrong, expired or used-up code,
+    or no claim for that number — answers the same 400 naming ``code``; after five wrong codes the
+    claim is closed and must be started again."""
 
     permission_classes = [permissions.IsAuthenticated, IsTalent]
 
     @extend_schema(request=ClaimConfirmInputSerializer, responses={200: TalentSerializer}, tags=["talents"])
-    def post(self, request, claim_id: int):
+    def post(self, request):
         data = ClaimConfirmInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.claim_confirm_code(user=request.user, **data.validated_data)
+        return Response(TalentSerializer(selectors.talent_for_user(request.user)).data)
+
+
+class ClaimConfirmByIdView(APIView):
+    """As ``claim/confirm/``, for clients that kept a claim's id: an id that is not the caller's
+    pending claim answers the same 400 as a wrong code."""
+
+    permission_classes = [permissions.IsAuthenticated, IsTalent]
+
+    @extend_schema(
+        operation_id="talents_me_claim_confirm_by_id",
+        request=ClaimCodeInputSerializer,
+        responses={200: TalentSerializer},
+        tags=["talents"],
+    )
+    def post(self, request, claim_id: int):
+        data = ClaimCodeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.claim_confirm_code(user=request.user, claim_id=claim_id, code=data.validated_data["code"])
         return Response(TalentSerializer(selectors.talent_for_user(request.user)).data)
@@ -332,13 +438,16 @@ class TalentMeEvidenceView(APIView):
 
 class TalentEvidenceView(APIView):
     """Download the evidence of a category a talent holds: for the talent, district staff and the HR
-    of the talent's enterprise. Anyone else — and a record without that file — gets 404."""
+    of the talent's enterprise. Anyone else — finance too, who sees the record but not its evidence
+    (the permission matrix) — and a record without that file get 404."""
 
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(responses=_EVIDENCE_DOWNLOAD, tags=["talents"])
     def get(self, request, pk: int, code: str):
         talent = selectors.talents_visible_to(request.user).filter(pk=pk).first()
+        if talent is not None and not access.may_download_evidence(request.user, talent_user_id=talent.user_id):
+            talent = None
         return evidence_response(selectors.holding_evidence(talent=talent, category_code=code))
 
 

@@ -5,6 +5,10 @@ High-level talents, each counted once under the highest category held (some hold
 8 postdocs; 272 shortage talents introduced by 97 key enterprises. ``talent_demo`` owns a claimed
 profile. Resident IDs and phones are real-shaped and unique, generated from fixed seeds; records
 are keyed by the resident ID's keyed hash, so running it again creates nothing new.
+
+The imported records' employers are confirmed, as staff entered them. ``talent_demo`` named its
+employer itself after claiming its record: that employment is a claim waiting for ``hr_demo`` (of
+that enterprise) to confirm or refuse on ``/hr/``.
 """
 
 from __future__ import annotations
@@ -194,15 +198,18 @@ def people() -> tuple[Person, ...]:
     return tuple(result)
 
 
-def _records(persons: tuple[Person, ...], enterprises: dict[str, int]) -> dict[str, int]:
-    """Create the records not there yet, each with its history row; → {id_number_hash: id}."""
+def _records(persons: tuple[Person, ...], enterprises: dict[str, int], staff=None) -> dict[str, int]:
+    """Create the records not there yet, each with its history row; → {id_number_hash: id}. Their
+    employers are confirmed (by ``staff``), as an import by district staff records them."""
     hashes = {p.id_number: crypto.pii_hash(p.id_number) for p in persons}
+    now = timezone.now()
     existing = set(Talent.objects.filter(id_number_hash__in=hashes.values()).values_list("id_number_hash", flat=True))
     new = []
     for p in persons:
         if hashes[p.id_number] in existing:
             continue
         parsed = resident_id_parse(p.id_number)
+        employer_id = enterprises.get(p.employer_code)
         new.append(
             Talent(
                 name=p.name,
@@ -215,7 +222,10 @@ def _records(persons: tuple[Person, ...], enterprises: dict[str, int]) -> dict[s
                 education=p.education,
                 degree=p.degree,
                 field=p.field,
-                employer_id=enterprises.get(p.employer_code),
+                employer_id=employer_id,
+                employment_status=Talent.EmploymentStatus.CONFIRMED if employer_id else "",
+                employment_confirmed_by=staff if employer_id else None,
+                employment_confirmed_at=now if employer_id else None,
             )
         )
     Talent.objects.bulk_create(new, batch_size=500)
@@ -230,6 +240,7 @@ def _records(persons: tuple[Person, ...], enterprises: dict[str, int]) -> dict[s
                     "id_number": [None, resident_id_mask(t.id_number)],
                     "phone": [None, phone_mask(t.phone)],
                     "employer": [None, t.employer_id],
+                    "employment_status": [None, t.employment_status or None],
                 },
             )
             for t in new
@@ -286,7 +297,8 @@ def _introductions(persons: tuple[Person, ...], ids: dict[str, int], enterprises
 
 
 def _talent_demo(staff, enterprises: dict[str, int]) -> None:
-    """``talent_demo``'s own record: imported, then claimed and confirmed by staff."""
+    """``talent_demo``'s own record: imported, then claimed and confirmed by staff; then talent_demo
+    names its employer, a claim for that enterprise's HR (hr_demo) to confirm."""
     User = get_user_model()
     user = User.objects.filter(username=TALENT_DEMO["username"]).first()
     if user is None or Talent.objects.filter(user=user).exists():
@@ -295,8 +307,6 @@ def _talent_demo(staff, enterprises: dict[str, int]) -> None:
     number = first17 + ric.calc_check_digit(first17 + "0")  # the check position must be present
     talent = Talent.objects.filter(id_number_hash=crypto.pii_hash(number)).first()
     if talent is None:
-        from apps.enterprises.demo import key_company_codes
-
         talent = services.talent_create(
             source="import",
             name=TALENT_DEMO["name"],
@@ -306,7 +316,6 @@ def _talent_demo(staff, enterprises: dict[str, int]) -> None:
             education="master",
             degree="硕士",
             field="人工智能",
-            employer=enterprises[key_company_codes()[0]],
         )
         services.holding_set(
             talent=talent,
@@ -319,7 +328,12 @@ def _talent_demo(staff, enterprises: dict[str, int]) -> None:
         claim = ProfileClaim.objects.create(
             talent=talent, user=user, expires_at=timezone.now() + services.CLAIM_CODE_TTL
         )
-        services.claim_confirm_by_staff(claim_id=claim.pk, staff=staff)
+        talent = services.claim_confirm_by_staff(claim_id=claim.pk, staff=staff)
+    if talent.user_id is not None and talent.employer_id is None:
+        from apps.enterprises.demo import key_company_codes
+
+        # Named by talent_demo itself on its profile: a claim for hr_demo's enterprise to answer.
+        services.talent_update(talent=talent, actor=user, source="api", employer=enterprises[key_company_codes()[0]])
 
 
 def seed(stdout=None) -> None:
@@ -328,7 +342,7 @@ def seed(stdout=None) -> None:
     persons = people()
     enterprises = dict(Enterprise.objects.values_list("credit_code", "id"))
     staff = get_user_model().objects.filter(username="admin_demo").first()
-    ids = _records(persons, enterprises)
+    ids = _records(persons, enterprises, staff)
     _holdings(persons, ids, staff, random.Random(2019))
     _introductions(persons, ids, enterprises, random.Random(2020))
     _talent_demo(staff, enterprises)

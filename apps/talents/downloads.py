@@ -32,4 +32,5 @@ def evidence_response(holding: TalentCategoryHolding | None) -> FileResponse:
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    response["Pragma"] = "no-cache"
     return response

@@ -42,6 +42,11 @@ class Talent(TimeStampedModel):
         MALE = "M", _("男")
         FEMALE = "F", _("女")
 
+    class EmploymentStatus(models.TextChoices):
+        CLAIMED = "claimed", _("待企业确认")
+        CONFIRMED = "confirmed", _("企业已确认")
+        REFUSED = "refused", _("企业不予确认")
+
     class Education(models.TextChoices):
         DOCTORATE = "doctorate", _("博士研究生")
         MASTER = "master", _("硕士研究生")
@@ -73,6 +78,23 @@ class Talent(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="talents",
     )
+    # The employer is a claim until someone accountable confirms it (``apps.talents.employment``):
+    # only a confirmed employment shows the talent to that enterprise's HR, lets HR apply for them
+    # and lets an approval spend the enterprise's quota.
+    employment_status = models.CharField(
+        _("在职状态"), max_length=10, choices=EmploymentStatus.choices, blank=True, default=""
+    )
+    employment_claimed_at = models.DateTimeField(_("申报时间"), null=True, blank=True)
+    employment_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("确认人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    employment_confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    employment_refusal_reason = models.CharField(_("不予确认的理由"), max_length=500, blank=True, default="")
     is_green_card_holder = models.BooleanField(_("人才绿卡持有人"), default=False, db_index=True)
     categories = models.ManyToManyField(TalentCategory, through="TalentCategoryHolding", related_name="talents")
 
@@ -80,9 +102,26 @@ class Talent(TimeStampedModel):
         ordering = ["id"]
         verbose_name = _("人才")
         verbose_name_plural = _("人才信息库")
-        constraints = [models.UniqueConstraint(fields=["id_number_hash"], name="talent_id_number_hash_unique")]
-        indexes = [models.Index(fields=["phone_hash"], name="talent_phone_hash_idx")]
-        permissions = [("import_talent", "Can import talents")]
+        constraints = [
+            models.UniqueConstraint(fields=["id_number_hash"], name="talent_id_number_hash_unique"),
+            models.CheckConstraint(
+                condition=Q(employment_status__in=["", "claimed", "confirmed", "refused"]),
+                name="talent_employment_status_valid",
+            ),
+            # Every employer on record is claimed, confirmed or refused. (Not the converse: deleting
+            # an enterprise nulls the employer and leaves a status that no longer counts for anyone.)
+            models.CheckConstraint(
+                condition=Q(employer__isnull=True) | ~Q(employment_status=""), name="talent_employer_has_status"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["phone_hash"], name="talent_phone_hash_idx"),
+            models.Index(fields=["employer", "employment_status"], name="talent_employment_idx"),
+        ]
+        permissions = [
+            ("import_talent", "Can import talents"),
+            ("confirm_employment", "Can confirm or refuse a talent's employment"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -94,6 +133,13 @@ class Talent(TimeStampedModel):
     @property
     def phone_masked(self) -> str:
         return phone_mask(self.phone) if self.phone else ""
+
+    @property
+    def confirmed_employer_id(self) -> int | None:
+        """The employer's id when the employment is confirmed, else None: what every decision reads."""
+        if self.employer_id is not None and self.employment_status == self.EmploymentStatus.CONFIRMED:
+            return self.employer_id
+        return None
 
 
 def evidence_upload_to(instance: TalentCategoryHolding, filename: str) -> str:

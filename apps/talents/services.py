@@ -13,7 +13,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from apps.core import crypto
 from apps.core.exceptions import Conflict, NotFound, NotPermitted, ValidationFailed
@@ -26,6 +26,9 @@ from apps.core.identifiers import (
 )
 from apps.core.uploads import EXTENSION_BY_MIME, CheckedUpload, upload_check
 
+from .employment import employment_confirm as employment_confirm
+from .employment import employment_fields_for, employment_recorded_status
+from .employment import employment_refuse as employment_refuse
 from .models import (
     ExportLog,
     ProfileClaim,
@@ -166,18 +169,21 @@ def talent_create(*, actor: Any = None, user: Any = None, source: str = "api", *
     cleaned = clean_profile_input(data)
     if user is not None and Talent.objects.filter(user=user).exists():
         raise Conflict(gettext("此账户已有人才档案"))
+    if cleaned.get("employer") is not None:
+        # The talent's own word is a claim; staff, an import or the system record it confirmed.
+        cleaned.update(
+            employment_fields_for(cleaned["employer"], actor=actor, talent_user_id=getattr(user, "pk", None))
+        )
     talent = Talent(user=user, **cleaned)
     try:
         with transaction.atomic():
             talent.save()
     except IntegrityError:
         raise ValidationFailed({"id_number": [gettext("该身份证号码已登记在其他档案")]})
-    TalentProfileChange.objects.create(
-        talent=talent,
-        actor=actor,
-        source=source,
-        changes={f: [None, _display(f, getattr(talent, f))] for f in cleaned if f in PROFILE_FIELDS},
-    )
+    changes = {f: [None, _display(f, getattr(talent, f))] for f in cleaned if f in PROFILE_FIELDS}
+    if talent.employment_status:
+        changes["employment_status"] = [None, talent.employment_status]
+    TalentProfileChange.objects.create(talent=talent, actor=actor, source=source, changes=changes)
     return talent
 
 
@@ -186,6 +192,11 @@ def talent_update(*, talent: Talent, actor: Any = None, source: str = "api", **d
     talent = Talent.objects.select_for_update().get(pk=talent.pk)
     cleaned = clean_profile_input(data, instance=talent)
     before = {f: getattr(talent, f) for f in cleaned if f in PROFILE_FIELDS}
+    new_employer = cleaned.get("employer")
+    if "employer" in cleaned and talent.employer_id != getattr(new_employer, "pk", None):
+        # A new employer starts over: claimed when the talent names it, confirmed when staff do.
+        before["employment_status"] = talent.employment_status
+        cleaned.update(employment_fields_for(new_employer, actor=actor, talent_user_id=talent.user_id))
     for key, value in cleaned.items():
         setattr(talent, key, value)
     try:
@@ -199,30 +210,32 @@ def talent_update(*, talent: Talent, actor: Any = None, source: str = "api", **d
 
 @transaction.atomic
 def talent_profile_save_for_user(*, user: Any, categories: list[Any] | None = None, **data: Any) -> Talent:
-    """A talent's own profile (``PUT/PATCH /talents/me/``).
+    """A talent's own profile (``PUT/PATCH /talents/me/``, ``/my/profile/``).
 
-    A resident ID already on an imported record is never silently taken over: the answer is 409
-    with a pointer to the claim flow; one held by another account is refused the same way.
+    Entering a resident ID answers the same whatever is on record for it, so that nobody learns
+    who is in the talent database (``RESIDENT_ID_ENTERED``): a number no record holds is saved on
+    the profile; one on an unclaimed imported record is not, a claim is opened instead and its code
+    goes by SMS to the phone on that record (``claim_confirm_code`` completes it); one another
+    account holds changes nothing. The other fields are saved in every case. A resident ID once
+    saved is not changed here (staff correct it); left blank, it stays as it is.
     ``categories``, when given, becomes the set of categories held (``talent_categories_set``), in
     the same transaction: a bad category leaves the profile fields unchanged too. The green card is
     issued by staff, never self-declared, so ``is_green_card_holder`` is ignored here.
     """
     data.pop("is_green_card_holder", None)
     talent = Talent.objects.filter(user=user).first()
-    id_number = data.get("id_number")
-    if id_number:
-        try:
-            number = resident_id_parse(id_number).number
-        except IdentifierError as exc:
-            raise ValidationFailed({"id_number": [str(exc)]})
-        other = Talent.objects.filter(id_number_hash=crypto.pii_hash(number))
-        if talent is not None:
-            other = other.exclude(pk=talent.pk)
-        other_talent = other.first()
-        if other_talent is not None:
-            if other_talent.user_id is None:
-                raise Conflict({"id_number": [gettext("该身份证号码已有人才档案，请通过认领验证后关联")]})
-            raise ValidationFailed({"id_number": [gettext("该身份证号码已被其他账户使用")]})
+    record = None
+    if not data.get("id_number"):
+        data.pop("id_number", None)
+    elif resident_id_is_new_for(user, data["id_number"]):
+        number_hash = crypto.pii_hash(resident_id_parse(data["id_number"]).number)
+        if talent is not None and talent.id_number_hash:
+            raise ValidationFailed({"id_number": [gettext("身份证号码已登记，如需更正请联系区人社局工作人员")]})
+        record = Talent.objects.select_for_update().filter(id_number_hash=number_hash).first()
+        if record is not None:
+            del data["id_number"]  # on someone's record: proven by its phone, never taken here
+    else:
+        del data["id_number"]  # the number already on the profile
     if talent is None:
         data.setdefault("name", "")
         talent = talent_create(actor=user, user=user, source="api", **data)
@@ -230,7 +243,27 @@ def talent_profile_save_for_user(*, user: Any, categories: list[Any] | None = No
         talent = talent_update(talent=talent, actor=user, source="api", **data)
     if categories is not None:
         talent_categories_set(talent=talent, items=categories, actor=user, source="api")
+    if record is not None and record.user_id is None:
+        _claim_open(user=user, record=record)
     return talent
+
+
+RESIDENT_ID_ENTERED = gettext_lazy(
+    "已保存。如该身份证号码已有人才档案，验证码已发送至档案登记的手机，输入验证码即可关联该档案；"
+    "档案没有登记手机的，由区人社局工作人员核实。"
+)
+
+
+def resident_id_is_new_for(user: Any, id_number: str) -> bool:
+    """``id_number`` is a well-formed resident ID other than the one on ``user``'s own profile:
+    entering it answers ``RESIDENT_ID_ENTERED`` and counts against the claim rate limits. A
+    malformed one raises ValidationFailed naming ``id_number``."""
+    try:
+        number = resident_id_parse(id_number).number
+    except IdentifierError as exc:
+        raise ValidationFailed({"id_number": [str(exc)]})
+    own = Talent.objects.filter(user=user).values_list("id_number_hash", flat=True).first()
+    return own != crypto.pii_hash(number)
 
 
 def _clean_category_items(items: list[Any]) -> list[dict[str, Any]]:
@@ -452,37 +485,44 @@ def holding_evidence_upload(
 
 
 @transaction.atomic
-def claim_start(*, user: Any, id_number: str) -> ProfileClaim:
+def claim_start(*, user: Any, id_number: str) -> dt.datetime:
     """A registered user asks to take over the imported, unclaimed record with this resident ID.
 
-    A 6-digit code goes by SMS to the phone on the imported record (not to the claimant's phone);
-    without a phone there, staff confirm the claim in the admin.
+    Answers the same whether such a record exists, another account holds it or none has the number:
+    the time until which a code, if one was sent, is valid. Only for an unclaimed record is a claim
+    opened: a 6-digit code goes by SMS to the phone on that record (never the claimant's, never
+    shown); without a phone there, staff confirm the claim in the admin.
 
-    An account may claim while its own profile has no resident ID (it PUT a profile before entering
-    the number): that placeholder is replaced by the imported record when the claim completes, so
-    it must have no applications. A profile with a resident ID is a profile of its own: 409.
+    An account may claim while its own profile has no resident ID (it saved a profile before
+    entering the number): that placeholder is replaced by the imported record when the claim
+    completes, so it must have no applications. A profile with a resident ID is a profile of its
+    own: 409. Both depend on the caller's own profile only.
     """
     _claimant_placeholder(user, lock=False)
     try:
         number = resident_id_parse(id_number).number
     except IdentifierError as exc:
         raise ValidationFailed({"id_number": [str(exc)]})
-    talent = Talent.objects.select_for_update().filter(id_number_hash=crypto.pii_hash(number)).first()
-    if talent is None:
-        raise NotFound(gettext("没有该身份证号码的已导入档案"))
-    if talent.user_id is not None:
-        raise ValidationFailed({"id_number": [gettext("该身份证号码已被其他账户使用")]})
-    ProfileClaim.objects.filter(talent=talent, user=user, status=ProfileClaim.Status.PENDING).update(
+    record = Talent.objects.select_for_update().filter(id_number_hash=crypto.pii_hash(number)).first()
+    if record is not None and record.user_id is None:
+        return _claim_open(user=user, record=record).expires_at
+    return timezone.now() + CLAIM_CODE_TTL
+
+
+def _claim_open(*, user: Any, record: Talent) -> ProfileClaim:
+    """A pending claim of ``user`` on the unclaimed ``record`` (locked), replacing an earlier one, with
+    its code sent to the record's phone."""
+    ProfileClaim.objects.filter(talent=record, user=user, status=ProfileClaim.Status.PENDING).update(
         status=ProfileClaim.Status.EXPIRED
     )
     code = f"{secrets.randbelow(10**6):06d}"
     claim = ProfileClaim.objects.create(
-        talent=talent,
+        talent=record,
         user=user,
-        code_hash=crypto.pii_hash(f"claim:{code}") if talent.phone else "",
+        code_hash=crypto.pii_hash(f"claim:{code}") if record.phone else "",
         expires_at=timezone.now() + CLAIM_CODE_TTL,
     )
-    if talent.phone:
+    if record.phone:
         from apps.notifications.services import notify
 
         # Through the one notify() path: SMS only, to the record's phone, delivered after commit with
@@ -493,34 +533,52 @@ def claim_start(*, user: Any, id_number: str) -> ProfileClaim:
             event_key=f"profile-claim:{claim.pk}",
             context={"code": code, "expires_at": timezone.localtime(claim.expires_at).strftime("%Y-%m-%d %H:%M")},
             channels=("sms",),
-            sms_to=talent.phone,
+            sms_to=record.phone,
         )
     return claim
 
 
-def claim_confirm_code(*, user: Any, claim_id: int, code: str) -> Talent:
-    """Complete a claim with the code sent to the record's phone.
+CLAIM_CODE_WRONG = gettext_lazy("验证码错误或已失效")
 
-    A wrong code counts as an attempt and an expired claim is marked so; those writes commit even
-    though the call answers with an error, so the attempt limit cannot be bypassed.
+
+def claim_confirm_code(
+    *, user: Any, code: str, claim_id: int | None = None, id_number: str | None = None, id_number_hash: str = ""
+) -> Talent:
+    """Complete a claim of ``user`` with the code sent to the record's phone; the claim is named by
+    its id, or by the resident ID entered (``id_number``, or its keyed hash).
+
+    Every failure answers the same 400 naming ``code`` — no such claim, a claim staff confirm (no
+    phone on the record), an expired or used-up code, a wrong one — so that the answer never tells
+    whether a record exists. A wrong code counts as an attempt (after ``CLAIM_MAX_ATTEMPTS`` the
+    claim is closed) and an expired claim is marked so; those writes commit although the call fails.
     """
-    error: Exception | None = None
+    if id_number is not None:
+        try:
+            id_number_hash = crypto.pii_hash(resident_id_parse(id_number).number)
+        except IdentifierError as exc:
+            raise ValidationFailed({"id_number": [str(exc)]})
+    error = ValidationFailed({"code": [str(CLAIM_CODE_WRONG)]})
     with transaction.atomic():
-        claim = ProfileClaim.objects.select_for_update().filter(pk=claim_id, user=user).first()
-        if claim is None:
-            raise NotFound(gettext("没有该认领申请"))
-        if claim.status != ProfileClaim.Status.PENDING:
-            raise Conflict(gettext("该认领申请已处理"))
-        if not claim.code_hash:
-            raise Conflict(gettext("该档案没有登记手机号码，将由区人社局工作人员核实认领"))
+        claims = ProfileClaim.objects.select_for_update(of=("self",)).filter(
+            user=user, status=ProfileClaim.Status.PENDING
+        )
+        if claim_id is not None:
+            claims = claims.filter(pk=claim_id)
+        elif id_number_hash:
+            claims = claims.filter(talent__id_number_hash=id_number_hash)
+        else:
+            raise error
+        claim = claims.order_by("-pk").first()
+        if claim is None or not claim.code_hash:
+            raise error
         if claim.expires_at < timezone.now() or claim.attempts >= CLAIM_MAX_ATTEMPTS:
             claim.status = ProfileClaim.Status.EXPIRED
             claim.save(update_fields=["status", "updated_at"])
-            error = Conflict(gettext("验证码已过期或输错次数过多，请重新开始"))
         elif not secrets.compare_digest(claim.code_hash, crypto.pii_hash(f"claim:{(code or '').strip()}")):
             claim.attempts += 1
-            claim.save(update_fields=["attempts", "updated_at"])
-            error = ValidationFailed({"code": [gettext("验证码错误")]})
+            if claim.attempts >= CLAIM_MAX_ATTEMPTS:
+                claim.status = ProfileClaim.Status.EXPIRED
+            claim.save(update_fields=["attempts", "status", "updated_at"])
         else:
             return _claim_complete(claim, confirmed_by=None)
     raise error
@@ -633,7 +691,7 @@ class TalentBulkRow:
 BULK_BATCH_SIZE = 5000
 
 
-def _import_changes(r: TalentBulkRow) -> dict[str, Any]:
+def _import_changes(r: TalentBulkRow, employment_status: str) -> dict[str, Any]:
     """The history entry of an imported profile: what ``talent_create`` + ``holding_set`` record."""
     # The row's identifiers are already normalised, so masking is slicing (= resident_id_mask/phone_mask).
     changes: dict[str, Any] = {
@@ -648,6 +706,7 @@ def _import_changes(r: TalentBulkRow) -> dict[str, Any]:
             changes[key] = [None, value]
     if r.employer_id is not None:
         changes["employer"] = [None, r.employer_id]
+        changes["employment_status"] = [None, employment_status]
     for code in r.category_codes:
         changes[f"category:{code}"] = [None, {"year": r.year, "verified": False}]
     return changes
@@ -663,15 +722,21 @@ def talent_bulk_create(
     On PostgreSQL (psycopg2) the rows go in with ``COPY``; elsewhere with ``bulk_create``. Either
     way the identifiers are encrypted and hashed as ``EncryptedTextField`` and ``talent_create``
     do. The unique resident-ID hash is the backstop against a record registered meanwhile
-    (IntegrityError, and the whole import rolls back)."""
+    (IntegrityError, and the whole import rolls back).
+
+    The employers in the file are confirmed when the importer may confirm employment (or runs
+    without an account: the command line), else claimed (``employment_recorded_status``)."""
     from django.db import connection
 
     if batch_size < 1:
         # range(0, n, 0) raises and a negative step writes nothing at all: refuse both up front.
         raise ValueError(f"batch_size must be positive, not {batch_size}")
+    employment = employment_recorded_status(actor=actor, talent_user_id=None)
     if connection.vendor == "postgresql" and connection.Database.__name__ == "psycopg2":  # type: ignore[attr-defined]
-        _talent_copy(rows, actor=actor, source=source, batch_size=batch_size)
+        _talent_copy(rows, actor=actor, source=source, batch_size=batch_size, employment=employment)
         return len(rows)
+    now = timezone.now()
+    confirmed = employment == Talent.EmploymentStatus.CONFIRMED
     for start in range(0, len(rows), batch_size):
         chunk = rows[start : start + batch_size]
         talents = Talent.objects.bulk_create(
@@ -689,6 +754,16 @@ def talent_bulk_create(
                     degree=r.degree,
                     field=r.field,
                     employer_id=r.employer_id,
+                    **(
+                        {
+                            "employment_status": employment,
+                            "employment_claimed_at": None if confirmed else now,
+                            "employment_confirmed_by": actor if confirmed else None,
+                            "employment_confirmed_at": now if confirmed else None,
+                        }
+                        if r.employer_id is not None
+                        else {}
+                    ),
                 )
                 for r in chunk
             ],
@@ -704,7 +779,9 @@ def talent_bulk_create(
         )
         TalentProfileChange.objects.bulk_create(
             [
-                TalentProfileChange(talent_id=talent.pk, actor=actor, source=source, changes=_import_changes(r))
+                TalentProfileChange(
+                    talent_id=talent.pk, actor=actor, source=source, changes=_import_changes(r, employment)
+                )
                 for r, talent in zip(chunk, talents, strict=True)
             ],
             batch_size=batch_size,
@@ -717,6 +794,8 @@ _COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
 _TALENT_COPY_FIELDS = (
     "id", "created_at", "updated_at", "name", "id_number", "id_number_hash", "birth_date", "sex",
     "phone", "phone_hash", "email", "education", "degree", "field", "employer", "is_green_card_holder",
+    "employment_status", "employment_claimed_at", "employment_confirmed_by", "employment_confirmed_at",
+    "employment_refusal_reason",
 )  # fmt: skip
 _HOLDING_COPY_FIELDS = (
     "created_at",
@@ -749,7 +828,13 @@ def _copy_text(value: Any) -> str:
 
 
 def _talent_copy_buffers(
-    ids: Sequence[int], chunk: Sequence[TalentBulkRow], *, now: dt.datetime, actor_id: Any, source: str
+    ids: Sequence[int],
+    chunk: Sequence[TalentBulkRow],
+    *,
+    now: dt.datetime,
+    actor_id: Any,
+    source: str,
+    employment: str = Talent.EmploymentStatus.CONFIRMED,
 ) -> tuple[str, str, str]:
     """COPY text for one chunk: talents (identifiers encrypted here), holdings, history.
 
@@ -757,11 +842,19 @@ def _talent_copy_buffers(
     numbers and dates cannot, so they are written as they are."""
     encrypt, text = crypto.encrypt, _copy_text
     stamp = now.isoformat()
+    actor = _COPY_NULL if actor_id is None else str(actor_id)
+    # The employment columns: status, claimed at, confirmed by, confirmed at, refusal reason.
+    if employment == Talent.EmploymentStatus.CONFIRMED:
+        employed = f"\t{employment}\t{_COPY_NULL}\t{actor}\t{stamp}\t"
+    else:
+        employed = f"\t{employment}\t{stamp}\t{_COPY_NULL}\t{_COPY_NULL}\t"
+    unemployed = f"\t\t{_COPY_NULL}\t{_COPY_NULL}\t{_COPY_NULL}\t"
     talents = "".join(
         f"{pk}\t{stamp}\t{stamp}\t{text(r.name)}\t{encrypt(r.id_number)}\t{r.id_number_hash}\t"
         f"{r.birth_date.isoformat()}\t{r.sex}\t{encrypt(r.phone) if r.phone else ''}\t{r.phone_hash or _COPY_NULL}\t"
         f"{text(r.email)}\t{r.education}\t{text(r.degree)}\t{text(r.field)}\t"
-        f"{_COPY_NULL if r.employer_id is None else r.employer_id}\tf\n"
+        f"{_COPY_NULL if r.employer_id is None else r.employer_id}\tf"
+        f"{unemployed if r.employer_id is None else employed}\n"
         for pk, r in zip(ids, chunk, strict=True)
     )
     holdings = "".join(
@@ -769,15 +862,22 @@ def _talent_copy_buffers(
         for pk, r in zip(ids, chunk, strict=True)
         for category_id in r.category_ids
     )
-    actor = _COPY_NULL if actor_id is None else str(actor_id)
     history = "".join(
-        f"{pk}\t{actor}\t{stamp}\t{text(source)}\t{text(json.dumps(_import_changes(r), ensure_ascii=False))}\n"
+        f"{pk}\t{actor}\t{stamp}\t{text(source)}\t"
+        f"{text(json.dumps(_import_changes(r, employment), ensure_ascii=False))}\n"
         for pk, r in zip(ids, chunk, strict=True)
     )
     return talents, holdings, history
 
 
-def _talent_copy(rows: Sequence[TalentBulkRow], *, actor: Any, source: str, batch_size: int) -> None:
+def _talent_copy(
+    rows: Sequence[TalentBulkRow],
+    *,
+    actor: Any,
+    source: str,
+    batch_size: int,
+    employment: str = Talent.EmploymentStatus.CONFIRMED,
+) -> None:
     """COPY the rows in chunks. Ids come from the table's own sequence first, so holdings and
     history can point at them. A worker thread prepares the next chunk (encryption and JSON are
     the Python-side cost) while PostgreSQL ingests the current one: psycopg2 releases the GIL
@@ -829,6 +929,7 @@ def _talent_copy(rows: Sequence[TalentBulkRow], *, actor: Any, source: str, batc
                             now=now,
                             actor_id=actor_id,
                             source=source,
+                            employment=employment,
                         )
                     )
 

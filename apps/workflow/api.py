@@ -3,7 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -24,7 +30,7 @@ from .states import Status
 class MaterialSerializer(serializers.ModelSerializer):
     class Meta:
         model = MaterialRequirement
-        fields = ["code", "name", "required", "accepted_types", "max_size_mb"]
+        fields = ["code", "name", "required", "identity_document", "accepted_types", "max_size_mb"]
 
 
 class ServiceSerializer(serializers.ModelSerializer):
@@ -63,6 +69,10 @@ PRECHECK_STAFF_ONLY = frozenset({"applications"})
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
+    """``download_url`` is null for a file the caller may not download (identity documents for
+    finance: the permission matrix, ``apps.accounts.access``). Context: ``request``, and
+    ``ordinary_codes`` (``selectors.ordinary_material_codes``) when listing."""
+
     material = serializers.CharField(source="material_code")
     download_url = serializers.SerializerMethodField()
 
@@ -80,7 +90,12 @@ class AttachmentSerializer(serializers.ModelSerializer):
             "download_url",
         ]
 
-    def get_download_url(self, obj: Attachment) -> str:
+    def get_download_url(self, obj: Attachment) -> str | None:
+        request = self.context.get("request")
+        if request is not None and not selectors.attachment_downloadable(
+            request.user, obj.application, obj, ordinary_codes=self.context.get("ordinary_codes")
+        ):
+            return None
         return f"/api/v1/applications/{obj.application_id}/attachments/{obj.pk}/download/"
 
 
@@ -172,7 +187,8 @@ class ApplicationDetailSerializer(ApplicationSerializer):
 
     @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, obj: Application) -> list[dict[str, Any]]:
-        return AttachmentSerializer(list(selectors.latest_attachments(obj).values()), many=True).data
+        context = {**self.context, "ordinary_codes": selectors.ordinary_material_codes(obj.service_id)}
+        return AttachmentSerializer(list(selectors.latest_attachments(obj).values()), many=True, context=context).data
 
 
 class ApplicationCreateSerializer(serializers.Serializer):
@@ -191,6 +207,15 @@ class ActionSerializer(serializers.Serializer):
     missing_materials = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=50)
     problems = serializers.ListField(child=serializers.CharField(max_length=1000), required=False, max_length=50)
     supplement_days = serializers.IntegerField(required=False)
+    take_over = serializers.BooleanField(
+        required=False,
+        help_text=(
+            "Staff actions only: make the caller the application's assignee (经办人) even when it is "
+            "assigned to someone else. Without it a staff action assigns the caller only when nobody is "
+            "assigned (so accepting assigns the accepting clerk); the event's data then names the new "
+            "assignee. From an applicant: 400."
+        ),
+    )
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -281,7 +306,29 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     @extend_schema(
         request=ActionSerializer,
-        responses=ApplicationDetailSerializer,
+        responses={
+            200: ApplicationDetailSerializer,
+            409: OpenApiResponse(
+                response=inline_serializer(
+                    "ActionConflict",
+                    {
+                        "detail": serializers.CharField(),
+                        "missing_materials": serializers.ListField(child=serializers.CharField(), required=False),
+                    },
+                ),
+                description=(
+                    "Wrong state for the action, a scarce thing exhausted, or `accept` with required "
+                    "materials missing: then `detail` names them and points to `accept_with_missing` "
+                    "(容缺受理), and `missing_materials` lists their codes."
+                ),
+            ),
+        },
+        description=(
+            "Take a workflow action. `accept` needs every required material uploaded; otherwise use "
+            "`accept_with_missing` with `missing_materials` and `supplement_days`. A staff action assigns "
+            "the application to the caller when it is unassigned; `take_over: true` does so even when "
+            "it is assigned to someone else."
+        ),
         parameters=[
             OpenApiParameter(
                 "action_name",
@@ -320,7 +367,11 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def attachments(self, request, pk=None):
         if request.method == "GET":
             application = self.get_object()
-            return Response(AttachmentSerializer(application.attachments.all(), many=True).data)
+            context = {
+                **self.get_serializer_context(),
+                "ordinary_codes": selectors.ordinary_material_codes(application.service_id),
+            }
+            return Response(AttachmentSerializer(application.attachments.all(), many=True, context=context).data)
         body = UploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         attachment = services.attachment_upload(
@@ -336,7 +387,9 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def download(self, request, pk=None, attachment_id=None):
         application = self.get_object()
         attachment = application.attachments.filter(pk=attachment_id).first()
-        if attachment is None:
+        # A file the permission matrix withholds (an identity document from finance) is a 404 as
+        # if it did not exist (API.md: an object the caller may not see).
+        if attachment is None or not selectors.attachment_downloadable(request.user, application, attachment):
             raise NotFound()
         return attachment_response(application, attachment)
 

@@ -1,4 +1,7 @@
-"""An attachment as a file download, for the API and the pages alike (visibility is the caller's check)."""
+"""An attachment as a file download, for the API and the pages alike. Visibility is the caller's
+check: the application through ``selectors.applications_visible_to``, the file through
+``selectors.attachment_downloadable`` (the permission matrix: identity documents are not for everyone
+who sees the application)."""
 
 from __future__ import annotations
 
@@ -17,4 +20,7 @@ def attachment_response(application: Application, attachment: Attachment) -> Fil
         f'-v{attachment.version}.{extension}"'
     )
     response["X-Content-Type-Options"] = "nosniff"
+    # Personal documents: never kept by a browser or a shared cache.
+    response["Cache-Control"] = "private, no-store"
+    response["Pragma"] = "no-cache"
     return response

@@ -18,7 +18,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from apps.accounts import roles
-from apps.core.exceptions import ValidationFailed
+from apps.core.exceptions import Conflict, ValidationFailed
 
 from .states import Status
 
@@ -187,6 +187,12 @@ class ServiceSteps:
         """Problems the pre-check reports beyond the shared ones."""
         return []
 
+    def category_groups(self, application: Any) -> list[set[str]]:
+        """Groups of category codes the service's own decisions read beyond its eligible categories
+        (the green card's A categories). The pre-check names a held but unverified category that
+        would meet a group no verified one meets."""
+        return []
+
     def on_action(self, action: str, application: Any, *, actor: Any, inputs: dict[str, Any]) -> None:
         """Run the service's own code for an action (``on_approve``, ``on_fulfil``...)."""
         hook = getattr(self, f"on_{action}", None)
@@ -222,6 +228,37 @@ def transition_for(service_code: str, action: str, source: str = "") -> Transiti
     """The table row of ``action`` leaving ``source``, else any row of that action, else None."""
     rows = [t for t in table_for(service_code) if t.action == action]
     return next((t for t in rows if t.source == source), rows[0] if rows else None)
+
+
+# Actions that take an application on only with every required material there: with any missing,
+# 容缺受理 (``accept_with_missing``: the list and a supplement deadline) is the way.
+COMPLETE_MATERIALS_ACTIONS = frozenset({"accept"})
+MISSING_MATERIALS_WAY = "accept_with_missing"
+
+
+class MaterialsMissing(Conflict):
+    """409: the action needs every required material. ``as_data`` keeps the contract's
+    ``{"detail": "..."}`` and adds ``missing_materials`` (the codes), so a client can go on to
+    ``accept_with_missing`` with that list."""
+
+    def __init__(self, detail: str, *, materials: list[str]):
+        super().__init__(detail)
+        self.materials = list(materials)
+
+    def as_data(self) -> dict[str, Any]:
+        return {"detail": str(self.detail), "missing_materials": self.materials}
+
+
+def complete_materials_check(action: str, missing: list[tuple[str, str]]) -> None:
+    """Refuse ``action`` when it needs every required material and ``missing`` (``(code, name)`` in
+    the reader's language) is not empty: 409 naming them and pointing to 容缺受理."""
+    if action not in COMPLETE_MATERIALS_ACTIONS or not missing:
+        return
+    message = gettext(
+        "缺少必交材料：%(materials)s。材料不全时不能直接受理，请使用「容缺受理」（accept_with_missing）"
+        "列明缺少的材料和补正期限。"
+    ) % {"materials": gettext("、").join(name for _, name in missing)}
+    raise MaterialsMissing(message, materials=[code for code, _ in missing])
 
 
 # Timeline entries that are not transitions of the table.

@@ -4,13 +4,17 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import TimeStampedModel
 from apps.core.storage import private_storage
 
 from .states import OPEN, Status
+
+# The queue's priority over a list that may hold closed applications: it counts while one is open
+# (``selectors.queue_ordering`` sorts by this very expression, which the queue indexes below hold).
+OPEN_PRIORITY = Case(When(status__in=sorted(OPEN), then=F("priority")), default=Value(0))
 
 
 class ServiceDefinition(TimeStampedModel):
@@ -68,6 +72,13 @@ class MaterialRequirement(models.Model):
     required = models.BooleanField(_("必交"), default=True)
     accepted_types = models.JSONField(_("允许的文件类型"), default=list, help_text='["pdf", "jpeg", "png"]')
     max_size_mb = models.PositiveSmallIntegerField(_("大小上限（MB）"), default=10)
+    # Identity documents (ID card, household register, birth certificate...) are downloaded only by
+    # those the permission matrix lets see them (apps.accounts.access): never by finance.
+    identity_document = models.BooleanField(
+        _("身份证件"),
+        default=False,
+        help_text=_("居民身份证、户口簿等载有身份信息的证件：只有需要核对身份的人员可以下载"),
+    )
     sort_order = models.PositiveSmallIntegerField(default=100)
 
     class Meta:
@@ -153,6 +164,27 @@ class Application(TimeStampedModel):
         indexes = [
             models.Index(fields=["status", "-priority", "deadline"], name="app_queue_idx"),
             models.Index(fields=["assignee", "status"], name="app_assignee_idx"),
+            # The staff queue at a million rows (bench/changelist.py): each index is in the exact order
+            # of ``selectors.queue_ordering``, so a page reads its 50 rows and no sort runs over the table.
+            # Open applications only (the changelist's default, the queues, their capped count):
+            models.Index(
+                F("priority").desc(),
+                F("deadline").asc(nulls_last=True),
+                F("id").asc(),
+                name="app_open_queue_idx",
+                condition=Q(status__in=sorted(OPEN)),
+            ),
+            # Every state, where priority counts for the open ones only; and one state at a time.
+            models.Index(
+                OPEN_PRIORITY.desc(), F("deadline").asc(nulls_last=True), F("id").asc(), name="app_all_queue_idx"
+            ),
+            models.Index(
+                F("status"),
+                OPEN_PRIORITY.desc(),
+                F("deadline").asc(nulls_last=True),
+                F("id").asc(),
+                name="app_status_queue_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -185,7 +217,17 @@ class ApplicationEvent(models.Model):
         verbose_name_plural = _("办理记录")
 
     def __str__(self) -> str:
-        return f"{self.action} {self.from_status}→{self.to_status}"
+        # Read by people (the admin's titles and timeline): names, not codes. The shared table's
+        # label: a service's own name for the action would need the service, a query per event.
+        from .engine import event_label
+
+        def state(value: str) -> str:
+            return str(Status(value).label) if value in Status.values else value or "—"
+
+        label = event_label("", self.action, self.from_status)
+        if self.from_status == self.to_status:
+            return f"{label}（{state(self.to_status)}）"
+        return f"{label}：{state(self.from_status)} → {state(self.to_status)}"
 
 
 def attachment_upload_to(instance: Attachment, filename: str) -> str:

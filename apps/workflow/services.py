@@ -18,7 +18,9 @@ from apps.core.identifiers import resident_id_is_valid
 from apps.core.uploads import upload_check
 from apps.core.workdays import add_working_days, working_days_between
 from apps.enterprises.selectors import enterprise_for_user
-from apps.talents.models import Talent
+from apps.talents.models import Talent, TalentCategoryHolding
+from apps.talents.selectors import can_verify_holdings, verified_category_codes
+from apps.talents.services import holding_set
 
 from . import engine, selectors
 from .models import Application, ApplicationEvent, Attachment, DeadlineNotice, ServiceDefinition
@@ -27,6 +29,9 @@ from .states import CLOCK_RUNNING, OPEN, TERMINAL, Status
 logger = logging.getLogger(__name__)
 
 MAX_SUPPLEMENT_DAYS = 60
+# Taking an application on makes it the clerk's (unless already assigned); later steps take it over
+# only when asked (``take_over``), so a case stays with whoever is working it.
+ASSIGNING_ACTIONS = frozenset({"accept", "accept_with_missing"})
 PROFILE_REQUIRED_FIELDS = ("name", "id_number", "phone")
 
 
@@ -46,7 +51,8 @@ def application_create(
             raise NotPermitted(gettext("企业人事不能代人才申请本事项"))
         enterprise = enterprise_for_user(user)
         talent = Talent.objects.filter(pk=talent_id).first()
-        if enterprise is None or talent is None or talent.employer_id != enterprise.pk:
+        # Only an employment the enterprise confirmed: a talent's own claim to work there is not enough.
+        if enterprise is None or talent is None or talent.confirmed_employer_id != enterprise.pk:
             raise ValidationFailed({"talent": [gettext("不是本企业的人才")]})
     elif user.has_role(roles.TALENT):
         if ServiceDefinition.ApplicantKind.TALENT not in service.applicant_kinds:
@@ -64,7 +70,12 @@ def application_create(
     else:
         raise NotPermitted(gettext("只有人才和企业人事可以创建申请"))
     steps = engine.steps_for(service.code)
-    application = Application(service=service, applicant=talent, submitted_by=user, enterprise=talent.employer)
+    application = Application(
+        service=service,
+        applicant=talent,
+        submitted_by=user,
+        enterprise=talent.employer if talent.confirmed_employer_id else None,
+    )
     application.data = steps.clean_data(dict(data or {}), application=application)
     application.save()
     application.number = f"HZ{timezone.localdate().year}-{application.pk:06d}"
@@ -194,8 +205,15 @@ def _event(
 def _clean_inputs(application: Application, transition: engine.Transition, inputs: dict[str, Any]) -> dict[str, Any]:
     """Check the action's inputs before anything changes; name every bad field."""
     errors: dict[str, list[str]] = {}
-    cleaned: dict[str, Any] = {"note": str(inputs.get("note") or "").strip()}
+    cleaned: dict[str, Any] = {"note": str(inputs.get("note") or "").strip(), "take_over": False}
     action = transition.action
+    take_over = inputs.get("take_over", False)
+    if not isinstance(take_over, bool):
+        errors["take_over"] = [gettext("应为 true 或 false")]
+    elif take_over and not _staff_transition(transition):
+        errors["take_over"] = [gettext("只有工作人员办理时可以接手本件")]
+    else:
+        cleaned["take_over"] = take_over
     if action == "reject" or "reason" in transition.inputs:
         reason = str(inputs.get("reason") or "").strip()
         if not reason:
@@ -240,6 +258,36 @@ def _clean_inputs(application: Application, transition: engine.Transition, input
     return cleaned
 
 
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def _material_names(application: Application) -> dict[str, str]:
+    """The service's material names by code, in the reader's language."""
+    english = _english()
+    return {
+        code: name_en if english and name_en else name
+        for code, name, name_en in application.service.materials.values_list("code", "name", "name_en")
+    }
+
+
+def _staff_transition(transition: engine.Transition) -> bool:
+    return bool(transition.roles & roles.STAFF_ROLES)
+
+
+def _assign_on_action(application: Application, transition: engine.Transition, actor: Any, *, take_over: bool) -> bool:
+    """Accepting assigns the case to the accepting clerk unless someone has it already; any staff
+    action with ``take_over`` makes the actor the assignee. True when the assignee changed."""
+    if not _staff_transition(transition) or getattr(actor, "pk", None) is None:
+        return False
+    if application.assignee_id == actor.pk:
+        return False
+    if not take_over and (application.assignee_id is not None or transition.action not in ASSIGNING_ACTIONS):
+        return False
+    application.assignee = actor
+    return True
+
+
 def _find_transition(application: Application, action: str, caller: frozenset[str]) -> engine.Transition:
     table = engine.table_for(application.service.code)
     rows = [t for t in table if t.action == action]
@@ -279,7 +327,7 @@ def _apply_effects(application: Application, transition: engine.Transition, acto
         application.submitted_at = now
         application.priority = 1 if application.applicant.is_green_card_holder else 0
         if application.enterprise_id is None:
-            application.enterprise_id = application.applicant.employer_id
+            application.enterprise_id = application.applicant.confirmed_employer_id
         if action == "resubmit":
             # What the return asked for is answered now (the return's event and the one-time notice
             # keep it); left here it would read as still missing at the next intake.
@@ -345,13 +393,10 @@ def application_act(
     if not system and (conflict := selectors.duty_conflict(actor, application, transition)):
         raise NotPermitted(conflict)
     if selectors.awaiting_supplement(application, action):
-        english = (get_language() or "").startswith("en")
-        names = {
-            code: name_en if english and name_en else name
-            for code, name, name_en in application.service.materials.values_list("code", "name", "name_en")
-        }
+        names = _material_names(application)
         materials = gettext("、").join(names.get(c, c) for c in application.missing_materials)
         raise Conflict(gettext("容缺受理的材料尚未补齐：%(materials)s") % {"materials": materials})
+    selectors.complete_materials_check(application, action)  # accept: 409 with materials missing
     cleaned = _clean_inputs(application, transition, inputs or {})
     from_status = application.status
     if action == "supplement_expired":
@@ -371,7 +416,12 @@ def application_act(
         )
         if clash:
             raise Conflict(gettext("已有一件同类申请正在办理"))
+    if action == "approve" and (refusal := selectors.category_eligibility_refusal(application)):
+        # Re-checked at the decision on verified categories only, whatever the pre-check found:
+        # a category may have been declared or un-verified since.
+        raise Conflict(refusal)
     _apply_effects(application, transition, actor, cleaned)
+    assigned = not system and _assign_on_action(application, transition, actor, take_over=cleaned.pop("take_over"))
     engine.steps_for(application.service.code).on_action(action, application, actor=actor, inputs=cleaned)
     application.status = transition.target
     try:
@@ -388,6 +438,9 @@ def application_act(
         event_data["supplement_deadline"] = cleaned["supplement_deadline"]
     if application.result and action == "fulfil":
         event_data["result"] = application.result
+    if assigned:
+        # Its own timeline entry, as a bulk assignment has, just before the action that took it.
+        _event(application, "assign", from_status, from_status, actor=actor, data={"assignee": actor.username})
     event = _event(
         application,
         action,
@@ -427,17 +480,18 @@ def precheck_report(application: Application) -> dict[str, Any]:
         issues.append({"code": "profile_incomplete", "fields": incomplete, "message": gettext_noop("人才信息不完整")})
     if talent.id_number and not resident_id_is_valid(talent.id_number):
         issues.append({"code": "id_invalid", "message": gettext_noop("身份证号码无效")})
+    # Only categories staff verified count; the unverified ones that would count are named.
     eligible = list(application.service.eligible_categories.values_list("code", flat=True))
-    if eligible:
-        held = set(talent.holdings.values_list("category__code", flat=True))
-        if not held & set(eligible):
-            issues.append(
-                {
-                    "code": "not_eligible",
-                    "categories": eligible,
-                    "message": gettext_noop("人才类别不在本事项申请范围"),
-                }
-            )
+    if eligible and not verified_category_codes(talent) & set(eligible):
+        issues.append(
+            {
+                "code": "not_eligible",
+                "categories": eligible,
+                "message": gettext_noop("人才类别不在本事项申请范围"),
+            }
+        )
+    if unverified := selectors.unverified_categories_issue(application):
+        issues.append(unverified)
     others = (
         Application.objects.filter(applicant=talent, service=application.service)
         .exclude(pk=application.pk)
@@ -482,6 +536,39 @@ def application_precheck(*, application_id: int) -> Application | None:
         if issue["code"] == "missing_materials":
             inputs["missing_materials"] = list(issue["materials"])
     return application_act(application_id=application.pk, action="precheck", system=True, inputs=inputs)
+
+
+@transaction.atomic
+def application_category_verify(
+    *, application_id: int, holding_id: int, verified: bool, actor: Any
+) -> TalentCategoryHolding:
+    """A reviewer verifies (or un-verifies) one of the applicant's categories from the application,
+    through ``holding_set``: the talent's history records who, when and the new state. Under the
+    application's row lock, so it never lands in the middle of a decision on it. 404 for an
+    application or holding the actor may not see (or not the applicant's); 403 for anyone but a
+    reviewer or staff who may change holdings, and for one's own application."""
+    application = _locked_visible(application_id, actor)
+    if not can_verify_holdings(actor):
+        raise NotPermitted(gettext("只有审核人员可以核验人才类别"))
+    if selectors.is_applicant(actor, application):
+        raise NotPermitted(gettext("任何人不能办理本人的申请"))
+    holding = (
+        TalentCategoryHolding.objects.select_for_update(of=("self",))
+        .select_related("category")
+        .filter(pk=holding_id, talent_id=application.applicant_id)
+        .first()
+    )
+    if holding is None:
+        raise NotFound(gettext("没有该人才类别认定"))
+    return holding_set(
+        talent=application.applicant,
+        category_code=holding.category.code,
+        year=holding.year,
+        issuing_body=holding.issuing_body,
+        verified=bool(verified),
+        actor=actor,
+        source="admin",
+    )
 
 
 # --- assignment and deadlines --------------------------------------------------------------------

@@ -29,7 +29,7 @@ from apps.core.exceptions import DomainError, NotFound
 from apps.core.forms import form_errors_from
 from apps.core.templatetags.portal import localized
 from apps.enterprises.selectors import enterprise_for_user
-from apps.talents.selectors import talent_for_user, talents_visible_to
+from apps.talents.selectors import employment_claims_pending, talent_for_user, talents_visible_to
 
 from . import actors, engine, selectors, services
 from .downloads import attachment_response
@@ -39,6 +39,7 @@ from .states import CLOCK_RUNNING, OPEN, Status
 
 HR_APPLICATIONS_PER_PAGE = 50
 HR_TALENTS_SHOWN = 200  # the /hr/ page lists this many of the enterprise's talents, by name
+HR_CLAIMS_SHOWN = 50  # and this many employment claims waiting for HR, longest waiting first
 
 # Sides of the portal an application page lives on; URL names are "<side>-<page>".
 MY, HR = "my", "hr"
@@ -466,6 +467,10 @@ def application_detail(request: HttpRequest, pk: int, side: str) -> HttpResponse
             "notices": notices_for(application),
             "editable": _editable(application),
             "supplementing": application.status in CLOCK_RUNNING and bool(application.missing_materials),
+            # Categories that would count once staff verify them: as of now, while it is open.
+            "categories_waiting": (
+                selectors.unverified_categories_message(application) if application.status in OPEN else ""
+            ),
             "rating": rating,
             "rating_form": rating_form,
         },
@@ -508,7 +513,7 @@ def attachment_download(request: HttpRequest, pk: int, attachment_id: int, side:
     portal = _side(request, side)
     application = _own(request, pk, portal)
     attachment = application.attachments.filter(pk=attachment_id).first()
-    if attachment is None:
+    if attachment is None or not selectors.attachment_downloadable(request.user, application, attachment):
         raise Http404
     return attachment_response(application, attachment)
 
@@ -549,7 +554,8 @@ def application_rate(request: HttpRequest, pk: int, side: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def hr_home(request: HttpRequest) -> HttpResponse:
-    """The enterprise, its talents, its quotas as usage bars and the applications HR submitted."""
+    """The enterprise, the employment claims waiting for HR to confirm or refuse, its talents (confirmed
+    employees only), its quotas as usage bars and the applications HR submitted."""
     from apps.enterprises.selectors import quotas_for_enterprise
 
     side = _side(request, HR)
@@ -558,6 +564,7 @@ def hr_home(request: HttpRequest) -> HttpResponse:
     talents_qs = talents_visible_to(request.user)
     talents = list(talents_qs.order_by("name")[:HR_TALENTS_SHOWN]) if enterprise else []
     talent_count = talents_qs.count() if enterprise else 0
+    claims = list(employment_claims_pending(enterprise_id=enterprise.pk)[: HR_CLAIMS_SHOWN + 1]) if enterprise else []
     submitted = selectors.applications_visible_to(request.user).filter(submitted_by=request.user).order_by("-id")
     applications_page = Paginator(submitted, HR_APPLICATIONS_PER_PAGE).get_page(request.GET.get("page"))
     applications = _rows(applications_page.object_list)
@@ -571,6 +578,8 @@ def hr_home(request: HttpRequest) -> HttpResponse:
             "quotas": quotas,
             "talents": talents,
             "talent_count": talent_count,
+            "claims": claims[:HR_CLAIMS_SHOWN],
+            "claims_more": len(claims) > HR_CLAIMS_SHOWN,
             "applications": applications,
             "applications_page": applications_page,
             "services": services_offered,

@@ -8,6 +8,7 @@ switch to PostgreSQL, a Redis cache and broker, and real workers.
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -44,7 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served from /static/: the API docs need no CDN
@@ -63,9 +64,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: refuse an oversized body before anything reads (and spools) it.
+    # Before all: the request id that every log line of the request (and its 413 or lockout) carries.
+    "apps.core.request_id.RequestIdMiddleware",
+    # Then refuse an oversized body before anything reads (and spools) it.
     "apps.core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy (django-csp; CONTENT_SECURITY_POLICY below), static files too.
+    "apps.core.middleware.PortalCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -74,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: no-store on whatever may carry personal data (signed-in callers, downloads).
+    "apps.core.middleware.PersonalDataNoStoreMiddleware",
     "apps.accounts.middleware.StaffIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -105,6 +112,10 @@ TEMPLATES = [
 DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # An unreachable server fails a request in seconds (a 503, apps.core.views.server_error), not
+        # after the TCP timeout of minutes.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 else:
     DATABASES = {
         "default": {
@@ -119,13 +130,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery ------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
+# Only rate limits live in the cache (sessions and login lockouts are in the database). Redis down,
+# they fail open: a read finds nothing, a write is dropped, each logged, within a second
+# (docs/operations.md). /readyz reports the cache down meanwhile.
+PRODUCTION_REDIS_CACHE = {
+    "BACKEND": "django_redis.cache.RedisCache",
+    "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
+}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-        }
-    }
+    CACHES = {"default": {**PRODUCTION_REDIS_CACHE, "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -147,9 +161,15 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
 # Redis redelivers an unacknowledged message after this long; it must exceed the longest task and
 # the longest countdown/ETA we schedule (12 hours), or a task would run twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 13 * 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 13 * 3600, "socket_connect_timeout": 2}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Sending a task while the broker is down fails after one quick retry: the request that committed
+# answers anyway (on_commit(..., robust=True)) and the beat sweeps send what was left pending.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Workers log through LOGGING below (JSON in production, with the request id that enqueued the task).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE: dict = {
     # Reminders, escalations and supplement expiry; idempotent, so a missed or doubled run is harmless.
     "workflow-deadlines": {"task": "workflow.deadlines_scan", "schedule": 30 * 60},
@@ -159,6 +179,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "notifications-redeliver": {"task": "notifications.redeliver_pending", "schedule": 10 * 60},
     # Green cards: one reminder 30 days before expiry, holder flag cleared once every card lapsed. Daily, idempotent.
     "residency-green-card-expiry": {"task": "residency.green_card_expiry_scan", "schedule": crontab(hour=8, minute=0)},
+    # Self-registered accounts never verified within a day free their username; expired API tokens go. Idempotent.
+    "accounts-unverified-purge": {"task": "accounts.unverified_accounts_purge", "schedule": 60 * 60},
 }
 # Bounded retries with exponential backoff for every task built with apps.core.tasks.portal_task.
 CELERY_TASK_MAX_RETRIES = 5
@@ -203,6 +225,37 @@ CSRF_COOKIE_HTTPONLY = True
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", "ZGV2LW9ubHkta2V5LWRvLW5vdC11c2UtaW4tcHJvZCE=")
 PII_HASH_KEY = env("PII_HASH_KEY", "dev-only-pii-hash-key")
 
+# --- Content-Security-Policy (django-csp 4) ---------------------------------------------------
+# The portal's pages load only their own files: no inline script or style (portal.js and portal.css
+# carry them), nothing from elsewhere, never framed.
+_SELF = "'self'"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_SELF],
+        "script-src": [_SELF],
+        "style-src": [_SELF],
+        "img-src": [_SELF],
+        "font-src": [_SELF],
+        "connect-src": [_SELF],
+        "object-src": ["'none'"],
+        "base-uri": [_SELF],
+        "form-action": [_SELF],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Pages we do not write, relaxed where they need it (apps.core.middleware.PortalCSPMiddleware):
+# the Django admin (and django-import-export) and Swagger UI set inline style attributes and
+# <style> elements, and Swagger UI's stylesheet draws its icons as data: images. Scripts stay 'self'.
+_CSP_THIRD_PARTY_PAGES = {
+    **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+    "style-src": [_SELF, "'unsafe-inline'"],
+    "img-src": [_SELF, "data:"],
+}
+CSP_PATH_OVERRIDES = {
+    "/admin/": _CSP_THIRD_PARTY_PAGES,
+    "/api/v1/docs/": _CSP_THIRD_PARTY_PAGES,
+}
+
 # --- I18N ------------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -239,8 +292,9 @@ SMS_BACKEND = env("SMS_BACKEND", "apps.core.sms.ConsoleSmsBackend")
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Token first: an anonymous call then answers 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        # Token first: an anonymous call then answers 401 with a WWW-Authenticate header. Expiring,
+        # revocable tokens (django-rest-knox); staff tokens also end after STAFF_IDLE_TIMEOUT_SECONDS idle.
+        "apps.accounts.authentication.PortalTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -258,8 +312,34 @@ REST_FRAMEWORK = {
     # Rate limits key on REMOTE_ADDR unless the portal sits behind that many trusted proxies: a client
     # must not dodge a limit by sending its own X-Forwarded-For.
     "NUM_PROXIES": int(env("NUM_PROXIES", "0")),
-    "DEFAULT_THROTTLE_RATES": {"lookup": "30/min", "register": "20/hour"},
+    "DEFAULT_THROTTLE_RATES": {
+        "lookup": "30/min",
+        "register": "20/hour",
+        # One-time codes (registration): per username, sent or guessed; per address, every verify.
+        "register_code": "10/hour",
+        "register_verify": "30/hour",
+        # Entering a resident ID (profile or claim): per account and per address.
+        "talent_claim": "5/hour",
+        "talent_claim_address": "20/hour",
+    },
 }
+# API tokens (django-rest-knox): only a digest is stored; each token ends API_TOKEN_TTL_SECONDS after
+# it was issued (talents, HR); a staff token ends after STAFF_IDLE_TIMEOUT_SECONDS without a request
+# (renewed on use, never past API_TOKEN_TTL_SECONDS from its issue). Logout, "log out everywhere"
+# and any password change revoke tokens.
+API_TOKEN_TTL_SECONDS = int(env("API_TOKEN_TTL_SECONDS", str(10 * 3600)))
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(seconds=API_TOKEN_TTL_SECONDS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,  # staff idle renewal is PortalTokenAuthentication's
+    "MIN_REFRESH_INTERVAL": 60,
+}
+# Registration and contact changes: a 6-digit code, stored hashed, valid this long, this many tries;
+# an account whose contact was never verified is removed after UNVERIFIED_ACCOUNT_TTL_SECONDS.
+CONTACT_CODE_TTL_SECONDS = 10 * 60
+CONTACT_CODE_MAX_ATTEMPTS = 5
+CONTACT_CODE_RESEND_INTERVAL_SECONDS = 60
+UNVERIFIED_ACCOUNT_TTL_SECONDS = 24 * 3600
 SPECTACULAR_SETTINGS = {
     "TITLE": "Haizhu Talent Services Portal API",
     "DESCRIPTION": "REST API v1 of the Haizhu District talent services portal (海珠区人才服务平台).",
@@ -273,11 +353,25 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Logging ---------------------------------------------------------------------------------
-LOGGING = {
+# Every record carries the request id (apps/core/request_id.py; "-" outside a request or task).
+# LOG_FORMAT=json writes one JSON object a line (production's default); plain is for reading by eye.
+LOG_FORMAT = env("LOG_FORMAT", "plain")
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "timestamp": False,
+        },
+    },
+    "filters": {"request_id": {"()": "apps.core.request_id.RequestIdFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -14,6 +14,7 @@ from apps.accounts import roles
 from apps.residency.models import GreenCard, RegistrationCard
 from apps.talents.services import holding_set, talent_create
 from apps.workflow import services
+from apps.workflow.tests.factories import upload_required
 
 pytestmark = pytest.mark.django_db
 
@@ -44,9 +45,12 @@ def issue(make_user, staff):
     def _issue(service: str, *, category: str | None = None, name: str = "陈一"):
         user = make_user(roles.TALENT)
         talent = talent_create(user=user, name=name, id_number=resident_id())
+        if category is None and service == "green_card":
+            category = "district_young"  # a card needs a verified category; this one gives a B card
         if category:
             holding_set(talent=talent, category_code=category, verified=True, actor=staff["admin"])
         app = services.application_create(user=user, service_code=service)
+        upload_required(app, user)  # a plain accept needs every required material
         services.application_act(application_id=app.pk, action="submit", actor=user)
         services.application_precheck(application_id=app.pk)
         for action, who in (

@@ -38,6 +38,10 @@ class TalentFactory(factory.django.DjangoModelFactory):
         )
     )
     education = Talent.Education.DOCTORATE
+    employer = None
+    # An employer given to the factory is one staff recorded: confirmed (pass employment_status="claimed"
+    # for a talent's own word).
+    employment_status = factory.LazyAttribute(lambda o: Talent.EmploymentStatus.CONFIRMED if o.employer else "")
 
 
 class HoldingFactory(factory.django.DjangoModelFactory):

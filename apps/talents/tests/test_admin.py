@@ -215,7 +215,8 @@ def test_changing_a_talent_records_the_change(district_admin):
 def test_confirm_claim_action(district_admin, make_user):
     talent = TalentFactory(phone="", phone_hash=None)
     claimant = make_user(roles.TALENT)
-    claim = claim_start(user=claimant, id_number=talent.id_number)
+    claim_start(user=claimant, id_number=talent.id_number)
+    claim = ProfileClaim.objects.get(talent=talent, user=claimant)
 
     response = client_for_user(district_admin).post(
         reverse("admin:talents_profileclaim_changelist"),

@@ -1,4 +1,4 @@
-"""Claiming an imported record: ``POST /talents/me/claim/`` and ``.../claim/{id}/confirm/``."""
+"""Claiming an imported record: ``POST /talents/me/claim/`` and ``.../claim/confirm/``."""
 
 from __future__ import annotations
 
@@ -16,10 +16,17 @@ from apps.talents.tests.factories import TalentFactory, resident_id
 pytestmark = pytest.mark.django_db
 
 CLAIM_URL = "/api/v1/talents/me/claim/"
+CONFIRM_URL = "/api/v1/talents/me/claim/confirm/"
+WRONG = {"code": ["验证码错误或已失效"]}
+ENTERED = "已保存。如该身份证号码已有人才档案，验证码已发送至档案登记的手机，输入验证码即可关联该档案；档案没有登记手机的，由区人社局工作人员核实。"
 
 
 def confirm_url(claim_id: int) -> str:
     return f"/api/v1/talents/me/claim/{claim_id}/confirm/"
+
+
+def confirm(client, talent, code: str):
+    return client.post(CONFIRM_URL, {"id_number": talent.id_number, "code": code}, format="json")
 
 
 @pytest.fixture(autouse=True)
@@ -51,15 +58,17 @@ def test_claim_with_the_code_sent_to_the_records_phone(
 
     started = start_claim(claimant_client, imported, django_capture_on_commit_callbacks)
 
-    assert started.status_code == 201, started.json()
+    assert started.status_code == 202, started.json()
     body = started.json()
-    assert body["sent_to"] == "139****5678"
-    assert body["claim_id"] == ProfileClaim.objects.get().pk
-    # The code goes to the phone on the imported record, not to the claimant's own phone.
+    assert set(body) == {"detail", "expires_at"}
+    assert body["detail"] == ENTERED
+    # The code goes to the phone on the imported record, not to the claimant's own phone, and the
+    # record's phone is never shown, not even masked.
+    assert "5678" not in started.content.decode()
     assert [m.to for m in sms_outbox] == ["13912345678"]
     code = re.search(r"\d{6}", sms_outbox[0].body).group()
 
-    confirmed = claimant_client.post(confirm_url(body["claim_id"]), {"code": code}, format="json")
+    confirmed = confirm(claimant_client, imported, code)
 
     assert confirmed.status_code == 200, confirmed.json()
     assert confirmed.json()["id"] == imported.pk
@@ -76,18 +85,19 @@ def test_wrong_codes_are_counted_and_the_fifth_closes_the_claim(
     claimant_client, claimant, sms_outbox, django_capture_on_commit_callbacks
 ):
     imported = TalentFactory(phone="13912345678")
-    claim_id = start_claim(claimant_client, imported, django_capture_on_commit_callbacks).json()["claim_id"]
+    start_claim(claimant_client, imported, django_capture_on_commit_callbacks)
     code = re.search(r"\d{6}", sms_outbox[0].body).group()
     wrong = f"{(int(code) + 1) % 10**6:06d}"
 
-    answers = [claimant_client.post(confirm_url(claim_id), {"code": wrong}, format="json") for _ in range(5)]
+    answers = [confirm(claimant_client, imported, wrong) for _ in range(5)]
 
     assert [a.status_code for a in answers] == [400] * 5
-    assert answers[0].json() == {"code": ["验证码错误"]}
+    assert all(a.json() == WRONG for a in answers)
     assert ProfileClaim.objects.get().attempts == 5
-    # Even the right code is refused now.
-    late = claimant_client.post(confirm_url(claim_id), {"code": code}, format="json")
-    assert late.status_code == 409
+    # Even the right code is refused now, with the same answer.
+    late = confirm(claimant_client, imported, code)
+    assert late.status_code == 400
+    assert late.json() == WRONG
     assert ProfileClaim.objects.get().status == ProfileClaim.Status.EXPIRED
     imported.refresh_from_db()
     assert imported.user_id is None
@@ -100,12 +110,12 @@ def test_record_without_phone_is_confirmed_by_staff(
 
     started = start_claim(claimant_client, imported, django_capture_on_commit_callbacks)
 
-    assert started.status_code == 201
-    assert started.json()["sent_to"] is None
+    assert started.status_code == 202
+    assert started.json()["detail"] == ENTERED
     assert sms_outbox == []
-    claim_id = started.json()["claim_id"]
-    # No code exists for this claim: entering one is a state conflict.
-    assert claimant_client.post(confirm_url(claim_id), {"code": "123456"}, format="json").status_code == 409
+    claim_id = ProfileClaim.objects.get().pk
+    # No code exists for this claim: entering one answers as a wrong code.
+    assert confirm(claimant_client, imported, "123456").json() == WRONG
     assert claimant_client.get("/api/v1/talents/me/").status_code == 404
 
     services.claim_confirm_by_staff(claim_id=claim_id, staff=make_user(roles.INTAKE_CLERK))
@@ -117,7 +127,8 @@ def test_record_without_phone_is_confirmed_by_staff(
 
 def test_staff_confirmation_needs_staff(make_user, claimant):
     imported = TalentFactory(phone="")
-    claim = services.claim_start(user=claimant, id_number=imported.id_number)
+    services.claim_start(user=claimant, id_number=imported.id_number)
+    claim = ProfileClaim.objects.get()
 
     with pytest.raises(NotPermitted):
         services.claim_confirm_by_staff(claim_id=claim.pk, staff=make_user(roles.ENTERPRISE_HR))
@@ -126,15 +137,17 @@ def test_staff_confirmation_needs_staff(make_user, claimant):
     assert imported.user_id is None
 
 
-def test_a_record_held_by_another_account_cannot_be_claimed(claimant_client, make_user):
+def test_a_record_held_by_another_account_cannot_be_claimed(claimant_client, make_user, sms_outbox):
     owner = make_user(roles.TALENT)
-    theirs = TalentFactory(user=owner)
+    theirs = TalentFactory(user=owner, phone="13912345678")
 
     response = claimant_client.post(CLAIM_URL, {"id_number": theirs.id_number}, format="json")
 
-    assert response.status_code == 400
-    assert list(response.json()) == ["id_number"]
+    assert response.status_code == 202
+    assert response.json()["detail"] == ENTERED
     assert ProfileClaim.objects.count() == 0
+    assert sms_outbox == []
+    assert confirm(claimant_client, theirs, "123456").json() == WRONG
     theirs.refresh_from_db()
     assert theirs.user_id == owner.pk
 
@@ -143,7 +156,8 @@ def test_unknown_or_invalid_resident_id(claimant_client):
     unknown = claimant_client.post(CLAIM_URL, {"id_number": resident_id(999)}, format="json")
     invalid = claimant_client.post(CLAIM_URL, {"id_number": "440105"}, format="json")
 
-    assert unknown.status_code == 404
+    assert unknown.status_code == 202
+    assert unknown.json()["detail"] == ENTERED
     assert invalid.status_code == 400
     assert list(invalid.json()) == ["id_number"]
     assert ProfileClaim.objects.count() == 0
@@ -153,13 +167,16 @@ def test_nobody_confirms_another_users_claim(
     claimant_client, client_for, make_user, sms_outbox, django_capture_on_commit_callbacks
 ):
     imported = TalentFactory(phone="13912345678")
-    claim_id = start_claim(claimant_client, imported, django_capture_on_commit_callbacks).json()["claim_id"]
+    start_claim(claimant_client, imported, django_capture_on_commit_callbacks)
+    claim_id = ProfileClaim.objects.get().pk
     code = re.search(r"\d{6}", sms_outbox[0].body).group()
     intruder = client_for(make_user(roles.TALENT))
 
-    response = intruder.post(confirm_url(claim_id), {"code": code}, format="json")
+    by_number = confirm(intruder, imported, code)
+    by_id = intruder.post(confirm_url(claim_id), {"code": code}, format="json")
 
-    assert response.status_code == 404
+    # the same answer as a wrong code: a claim's id tells nobody that a record matched
+    assert by_number.json() == by_id.json() == WRONG
     imported.refresh_from_db()
     assert imported.user_id is None
     assert ProfileClaim.objects.get().attempts == 0
@@ -172,6 +189,7 @@ def test_only_talent_accounts_claim(client_for, make_user, role, sms_outbox):
 
     assert client.post(CLAIM_URL, {"id_number": imported.id_number}, format="json").status_code == 403
     assert client.post(confirm_url(1), {"code": "123456"}, format="json").status_code == 403
+    assert client.post(CONFIRM_URL, {"id_number": imported.id_number, "code": "1"}, format="json").status_code == 403
     assert ProfileClaim.objects.count() == 0
     assert sms_outbox == []
 
@@ -193,7 +211,7 @@ def test_claim_starts_are_rate_limited(claimant_client, sms_outbox, django_captu
 
     answers = [start_claim(claimant_client, imported, django_capture_on_commit_callbacks) for _ in range(6)]
 
-    assert [a.status_code for a in answers] == [201] * 5 + [429]
+    assert [a.status_code for a in answers] == [202] * 5 + [429]
     assert len(sms_outbox) == 5
     # Each new start closes the previous one: one pending claim at a time.
     assert ProfileClaim.objects.filter(status=ProfileClaim.Status.PENDING).count() == 1
@@ -221,15 +239,16 @@ def test_a_profile_without_resident_id_can_claim_and_is_replaced_by_the_record(
     # given an imported record, and a profile the talent PUT before entering a resident ID
     imported = TalentFactory(name="李华", phone="13912345678")
     placeholder = placeholder_for(claimant_client, categories=["postdoc"], degree="博士")
-    # when the talent enters the record's resident ID: 409, claim it
-    refused = claimant_client.patch(ME_URL, {"id_number": imported.id_number}, format="json")
-    assert refused.status_code == 409
-    assert refused.json()["id_number"] == ["该身份证号码已有人才档案，请通过认领验证后关联"]
+    # when the talent enters the record's resident ID on the profile: a claim, its code to the record's phone
+    with django_capture_on_commit_callbacks(execute=True):
+        entered = claimant_client.patch(ME_URL, {"id_number": imported.id_number}, format="json")
+    assert entered.status_code == 202
+    assert entered.json()["detail"] == ENTERED
+    assert entered.json()["id"] == placeholder.pk
+    assert [m.to for m in sms_outbox] == ["13912345678"]
 
-    # and claims it with the code sent to the record's phone
-    started = start_claim(claimant_client, imported, django_capture_on_commit_callbacks)
-    assert started.status_code == 201, started.json()
-    confirmed = claimant_client.post(confirm_url(started.json()["claim_id"]), {"code": code_from(sms_outbox)})
+    # and enters the code
+    confirmed = confirm(claimant_client, imported, code_from(sms_outbox))
 
     # then the record is the account's profile and the placeholder is gone
     assert confirmed.status_code == 200, confirmed.json()
@@ -252,7 +271,8 @@ def test_a_profile_without_resident_id_can_claim_and_is_replaced_by_the_record(
 def test_staff_confirm_a_claim_from_a_placeholder_profile(claimant, make_user):
     imported = TalentFactory(phone="", phone_hash=None)
     placeholder = TalentFactory(user=claimant, id_number="", id_number_hash=None, birth_date=None)
-    claim = services.claim_start(user=claimant, id_number=imported.id_number)
+    services.claim_start(user=claimant, id_number=imported.id_number)
+    claim = ProfileClaim.objects.get()
     clerk = make_user(roles.INTAKE_CLERK)
 
     services.claim_confirm_by_staff(claim_id=claim.pk, staff=clerk)
@@ -295,12 +315,13 @@ def test_an_application_made_after_the_claim_started_stops_its_completion(
 
     imported = TalentFactory(phone="13912345678")
     placeholder = placeholder_for(claimant_client)
-    claim_id = start_claim(claimant_client, imported, django_capture_on_commit_callbacks).json()["claim_id"]
+    start_claim(claimant_client, imported, django_capture_on_commit_callbacks)
     wf.service()
     wf.draft(claimant)
     history_before = TalentProfileChange.objects.count()
 
-    response = claimant_client.post(confirm_url(claim_id), {"code": code_from(sms_outbox)}, format="json")
+    # proven by the code: only then is the conflict told
+    response = confirm(claimant_client, imported, code_from(sms_outbox))
 
     assert response.status_code == 409
     assert "请联系区人社局工作人员" in response.json()["detail"]
@@ -315,7 +336,8 @@ def test_an_application_made_after_the_claim_started_stops_its_completion(
 def test_a_placeholder_that_gained_a_resident_id_meanwhile_cannot_complete(claimant, make_user):
     imported = TalentFactory(phone="")
     placeholder = TalentFactory(user=claimant, id_number="", id_number_hash=None, birth_date=None)
-    claim = services.claim_start(user=claimant, id_number=imported.id_number)
+    services.claim_start(user=claimant, id_number=imported.id_number)
+    claim = ProfileClaim.objects.get()
     services.talent_update(talent=placeholder, actor=claimant, id_number=resident_id(777))
 
     with pytest.raises(Conflict, match="此账户已有人才档案"):
@@ -334,7 +356,8 @@ def test_a_shortage_introduction_of_the_placeholder_moves_to_the_claimed_record(
     imported = TalentFactory(phone="")
     placeholder = TalentFactory(user=claimant, id_number="", id_number_hash=None, birth_date=None)
     introduction = ShortageIntroduction.objects.create(enterprise=EnterpriseFactory(), talent=placeholder, year=2024)
-    claim = services.claim_start(user=claimant, id_number=imported.id_number)
+    services.claim_start(user=claimant, id_number=imported.id_number)
+    claim = ProfileClaim.objects.get()
 
     services.claim_confirm_by_staff(claim_id=claim.pk, staff=make_user(roles.INTAKE_CLERK))
 
@@ -347,7 +370,8 @@ def test_a_placeholder_other_records_protect_is_left_alone(claimant, make_user, 
 
     imported = TalentFactory(phone="")
     placeholder = TalentFactory(user=claimant, id_number="", id_number_hash=None, birth_date=None)
-    claim = services.claim_start(user=claimant, id_number=imported.id_number)
+    services.claim_start(user=claimant, id_number=imported.id_number)
+    claim = ProfileClaim.objects.get()
 
     def protected(self, *args, **kwargs):
         raise ProtectedError("referenced", set())

@@ -78,3 +78,25 @@ def test_talent_demo_owns_a_claimed_profile():
     assert talent.employer is not None
     assert ProfileClaim.objects.get(talent=talent).status == ProfileClaim.Status.CONFIRMED
     assert TalentProfileChange.objects.filter(talent=talent, source="claim").count() == 1
+
+
+def test_demo_employees_are_confirmed_and_hr_demo_has_a_claim_to_answer():
+    from django.contrib.auth import get_user_model
+
+    from apps.enterprises.selectors import enterprise_for_user
+    from apps.talents.selectors import employment_claims_pending, talents_visible_to
+
+    call_command("seed_demo", stdout=StringIO())
+
+    talent_demo = Talent.objects.get(user__username="talent_demo")
+    others = Talent.objects.filter(employer__isnull=False).exclude(pk=talent_demo.pk)
+    assert set(others.values_list("employment_status", flat=True)) == {"confirmed"}
+    assert not others.filter(employment_confirmed_at__isnull=True).exists()
+    # talent_demo named its employer itself: a claim for hr_demo to confirm or refuse on /hr/
+    hr_demo = get_user_model().objects.get(username="hr_demo")
+    assert talent_demo.employment_status == "claimed"
+    assert talent_demo.employer == enterprise_for_user(hr_demo)
+    assert list(employment_claims_pending(enterprise_id=talent_demo.employer_id)) == [talent_demo]
+    assert not talents_visible_to(hr_demo).filter(pk=talent_demo.pk).exists()
+    claim = TalentProfileChange.objects.filter(talent=talent_demo, changes__has_key="employment_status").get()
+    assert (claim.actor, claim.source, claim.changes["employment_status"]) == (talent_demo.user, "api", ["", "claimed"])

@@ -328,11 +328,23 @@ def test_the_owner_downloads_its_evidence_from_both_urls(owner_client, talent, w
     assert_is_the_file(owner_client.get(staff_url(talent)), talent, with_evidence)
 
 
-@pytest.mark.parametrize("role", [roles.INTAKE_CLERK, roles.REVIEWER, roles.APPROVER, roles.FINANCE])
+@pytest.mark.parametrize("role", [roles.INTAKE_CLERK, roles.REVIEWER, roles.APPROVER, roles.DISTRICT_ADMIN])
 def test_district_staff_download_any_talents_evidence(client_for, make_user, talent, with_evidence, role):
     response = client_for(make_user(role)).get(staff_url(talent))
 
     assert_is_the_file(response, talent, with_evidence)
+
+
+def test_finance_sees_the_talent_but_not_its_evidence(client_for, make_user, talent, with_evidence):
+    # The permission matrix (apps.accounts.access): payments need names and amounts, not certificates.
+    finance = client_for(make_user(roles.FINANCE))
+
+    record = finance.get(f"/api/v1/talents/{talent.pk}/")
+    download = finance.get(staff_url(talent))
+
+    assert record.status_code == 200
+    assert [c["evidence_url"] for c in record.json()["categories"]] == [None]
+    assert download.status_code == 404
 
 
 def test_hr_of_the_talents_enterprise_downloads_it(client_for, make_user, talent, with_evidence, acme):
@@ -408,7 +420,8 @@ def test_a_claim_deletes_the_replaced_profiles_evidence(make_user, django_captur
     )
     name = holding_of(placeholder).evidence.name
     imported = TalentFactory(phone="")
-    claim = services.claim_start(user=claimant, id_number=imported.id_number)
+    services.claim_start(user=claimant, id_number=imported.id_number)
+    claim = imported.claims.get()
 
     with django_capture_on_commit_callbacks(execute=True):
         services.claim_confirm_by_staff(claim_id=claim.pk, staff=make_user(roles.INTAKE_CLERK))

@@ -22,14 +22,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone as django_timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps.accounts import roles
-from apps.accounts.services import user_create
+from apps.accounts.services import token_issue, user_create
 from apps.enterprises.services import enterprise_create, enterprise_member_set
 from apps.notifications.models import Notification
-from apps.talents.services import talent_create
+from apps.talents.services import talent_create, talent_update
 from apps.workflow import engine, services
 from apps.workflow.models import (
     Application,
@@ -65,15 +64,18 @@ def user(*role_names: str, **kwargs: Any):
 def client_for(account) -> APIClient:
     client = APIClient()
     if account is not None:
-        token, _ = Token.objects.get_or_create(user=account)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _, token = token_issue(user=account)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 
 def talent_user(*, employer=None, extra_roles: tuple[str, ...] = (), name: str = "李华"):
     """An account with the talent role and a talent profile."""
     account = user(roles.TALENT, *extra_roles)
-    talent_create(user=account, actor=account, name=name, employer=employer)
+    talent = talent_create(user=account, actor=account, name=name)
+    if employer is not None:
+        # Recorded as district staff would (no actor): a confirmed employee, not the talent's own claim.
+        talent_update(talent=talent, source="admin", employer=employer)
     return account
 
 
@@ -177,6 +179,21 @@ PATHS: dict[str, list[tuple[str, str]]] = {
 }
 
 
+def upload_required(application: Application, uploader) -> None:
+    """Upload every required material of the application's service (a PDF, or a PNG where the
+    material takes images only): what a plain ``accept`` needs."""
+    for material in application.service.materials.filter(required=True):
+        image = "pdf" not in (material.accepted_types or ["pdf"])
+        services.attachment_upload(
+            application_id=application.pk,
+            user=uploader,
+            material_code=material.code,
+            upload=SimpleUploadedFile(
+                f"{material.code}.{'png' if image else 'pdf'}", png_bytes() if image else pdf_bytes()
+            ),
+        )
+
+
 def draft(applicant, *, code: str = SERVICE, talent_id: int | None = None) -> Application:
     return services.application_create(user=applicant, service_code=code, talent_id=talent_id)
 
@@ -187,15 +204,20 @@ def act(application_id: int, action: str, actor, **inputs: Any) -> Application:
     )
 
 
-def drive(application: Application, status: str, *, applicant, staff: dict[str, Any]) -> Application:
-    """Take ``application`` from draft to ``status`` through the engine's own actions.
+def drive(
+    application: Application, status: str, *, applicant, staff: dict[str, Any], complete: bool = True
+) -> Application:
+    """Take ``application`` from draft to ``status`` through the engine's own actions; submitted with
+    every required material unless ``complete=False`` (then a plain ``accept`` is refused).
 
     ``publicity`` has no row in the shared table (services add it): it is set directly from
     ``pending_approval``, as a service's own action would leave it."""
     if status == Status.PUBLICITY:
-        drive(application, Status.PENDING_APPROVAL, applicant=applicant, staff=staff)
+        drive(application, Status.PENDING_APPROVAL, applicant=applicant, staff=staff, complete=complete)
         Application.objects.filter(pk=application.pk).update(status=Status.PUBLICITY)
         return Application.objects.get(pk=application.pk)
+    if complete and PATHS[status][:1] == [("submit", "applicant")]:
+        upload_required(application, application.submitted_by)
     for action, who in PATHS[status]:
         if who == "system":
             # After a real commit the eager pre-check has run already; then this is a no-op.
@@ -207,10 +229,12 @@ def drive(application: Application, status: str, *, applicant, staff: dict[str, 
     return application
 
 
-def application_in(status: str, *, applicant=None, staff=None, code: str = SERVICE) -> Application:
+def application_in(
+    status: str, *, applicant=None, staff=None, code: str = SERVICE, complete: bool = True
+) -> Application:
     staff = staff or staff_users()
     applicant = applicant or talent_user()
-    return drive(draft(applicant, code=code), status, applicant=applicant, staff=staff)
+    return drive(draft(applicant, code=code), status, applicant=applicant, staff=staff, complete=complete)
 
 
 # --- files -------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from apps.engagement.services import rating_submit
 from apps.enterprises.models import Quota
 from apps.enterprises.services import quota_consume, quota_set_total
 from apps.talents.models import Talent
-from apps.talents.services import talent_create
+from apps.talents.services import employment_confirm, talent_create
 from apps.talents.tests.factories import hold, resident_id
 from apps.workflow import services
 from apps.workflow.models import Application, Attachment, MaterialRequirement
@@ -106,8 +106,8 @@ def with_profile(account, *, n: int, name: str = "陈静怡", employer=None) -> 
     )
 
 
-def hukou_in(status: str, applicant, staff) -> Application:
-    return f.drive(f.draft(applicant, code=HUKOU), status, applicant=applicant, staff=staff)
+def hukou_in(status: str, applicant, staff, *, complete: bool = True) -> Application:
+    return f.drive(f.draft(applicant, code=HUKOU), status, applicant=applicant, staff=staff, complete=complete)
 
 
 @pytest.fixture
@@ -737,7 +737,7 @@ def test_a_returned_applications_page_shows_the_one_time_notice(owner, owner_cli
 
 def test_uploading_the_asked_material_then_resubmitting(owner, owner_client, staff, django_capture_on_commit_callbacks):
     # Given a returned application asking for the ID card
-    application = hukou_in(Status.RETURNED, owner, staff)
+    application = hukou_in(Status.RETURNED, owner, staff, complete=False)
     materials = page(owner_client, f"/my/applications/{application.pk}/materials/")
     assert re.search(r'id="material-id_card".*?需补交', materials, re.S)
 
@@ -792,7 +792,8 @@ def company(make_user) -> SimpleNamespace:
     hr = f.hr_user(enterprise)
     employee = talent_create(name="刘嘉怡", id_number=resident_id(201), phone="13700002011", employer=enterprise)
     employee_account = make_user(roles.TALENT)
-    with_profile(employee_account, n=202, name="赵子轩", employer=enterprise)
+    # Named by the talent, confirmed by the enterprise's HR: only then an employee HR sees.
+    employment_confirm(talent=with_profile(employee_account, n=202, name="赵子轩", employer=enterprise), actor=hr)
     elsewhere = f.enterprise("广州别家科技有限公司")
     outsider = talent_create(name="孙外人", id_number=resident_id(203), phone="13700002033", employer=elsewhere)
     return SimpleNamespace(
@@ -948,7 +949,7 @@ def test_the_hr_page_shows_quota_usage(company):
     # Then the usage is shown, as text and as a meter
     assert "已用 2 / 共 5，剩余 3" in html
     assert 'aria-valuemax="5" aria-valuenow="2"' in html
-    assert 'style="width: 40%"' in html
+    assert 'class="pct-40"' in html
     assert company.enterprise.name in html
     assert "共 9" not in html  # another enterprise's quota
 
@@ -1088,7 +1089,7 @@ def test_rating_get_is_405(owner, owner_client, staff):
 
 MY_HOME_QUERIES = 10
 DETAIL_QUERIES = 10
-HR_HOME_QUERIES = 14  # + the talents count and the applications pager count
+HR_HOME_QUERIES = 15  # + the talents count, the applications pager count and the employment claims
 
 
 def _drafts(account, n: int) -> None:
