@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from apps.accounts import views as account_pages
 from apps.notifications import web as notification_pages
 from apps.talents import web as talent_pages
 from apps.workflow import web as application_pages
@@ -42,6 +43,7 @@ def application_routes(side: str) -> list:
 urlpatterns = [
     path("", application_pages.my_home, name="my-home"),
     path("profile/", talent_pages.profile_page, name="my-profile"),
+    path("contact/", account_pages.contact_change_page, name="my-contact"),
     path("notifications/", notification_pages.notifications_page, name="my-notifications"),
     path("notifications/<int:pk>/read/", notification_pages.notification_read, name="my-notification-read"),
     *application_routes("my"),

@@ -11,7 +11,7 @@ from django.utils.translation import get_language, gettext
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
+from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from apps.core.exceptions import ValidationFailed
@@ -241,3 +241,54 @@ class MeView(APIView):
     @extend_schema(responses=AccountSerializer, tags=["auth"])
     def get(self, request):
         return Response(AccountSerializer(request.user).data)
+
+
+class ContactChangeThrottle(UserRateThrottle):
+    """Change codes sent or tried per account (``contact_change``)."""
+
+    scope = "contact_change"
+
+
+class ContactChangeInputSerializer(serializers.Serializer):
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=20, help_text="the new phone")
+    email = serializers.CharField(required=False, allow_blank=True, max_length=254, help_text="or the new e-mail")
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class ContactChangeView(APIView):
+    """Start changing the account's ``phone`` or ``email`` (one of them): a one-time code goes to the
+    new contact; ``POST /me/contact/verify/`` with it makes the change (202 here). The answer is the
+    same whether or not another account holds the contact (its owner is told someone tried). One code
+    a minute and 10 an hour per account (429)."""
+
+    throttle_classes = [ContactChangeThrottle]
+
+    @extend_schema(request=ContactChangeInputSerializer, responses={202: DetailSerializer}, tags=["auth"])
+    def post(self, request):
+        data = ContactChangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.contact_change_start(user=request.user, **data.validated_data)
+        detail = gettext("验证码已发送至您填写的新手机号码或电子邮箱，请在有效期内输入验证码完成更换。")
+        return Response({"detail": detail}, status=status.HTTP_202_ACCEPTED)
+
+
+class ContactChangeVerifyInputSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=12)
+
+
+class ContactChangeVerifyView(APIView):
+    """Make the change with the code sent to the new contact: 200 with the account, as ``GET /me/``.
+    A wrong, expired or used-up code answers 400 naming ``code``, always the same; five wrong codes
+    end a code. The old contact is told it was changed."""
+
+    throttle_classes = [ContactChangeThrottle]
+
+    @extend_schema(request=ContactChangeVerifyInputSerializer, responses={200: AccountSerializer}, tags=["auth"])
+    def post(self, request):
+        data = ContactChangeVerifyInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.contact_change_verify(user=request.user, **data.validated_data)
+        return Response(AccountSerializer(user).data)

@@ -68,3 +68,10 @@ class RegisterVerifyForm(forms.Form):
         help_text=_("6位数字，10分钟内有效"),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+
+
+class ContactChangeForm(forms.Form):
+    """A new phone or e-mail for the account (one of them); the service checks it."""
+
+    phone = phone_field(help_text=_("新手机号码"))
+    email = email_field()

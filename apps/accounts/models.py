@@ -63,10 +63,14 @@ class ContactCode(TimeStampedModel):
     ``CONTACT_CODE_TTL_SECONDS`` and allows ``CONTACT_CODE_MAX_ATTEMPTS`` wrong entries. A ``decoy``
     (the contact already belongs to a verified account) has no code that could match: its owner is
     told that someone tried, and the registration answers exactly as any other.
+
+    ``CHANGE``: a signed-in account proves a new phone or e-mail the same way before it replaces the
+    old one (``contact_change_start`` / ``contact_change_verify``).
     """
 
     class Purpose(models.TextChoices):
         REGISTER = "register", _("注册")
+        CHANGE = "change", _("更换联系方式")
 
     class Channel(models.TextChoices):
         PHONE = "phone", _("手机号码")

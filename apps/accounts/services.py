@@ -19,7 +19,7 @@ from django.utils.translation import gettext, gettext_lazy, gettext_noop
 from knox.models import AuthToken
 
 from apps.core.crypto import pii_hash
-from apps.core.exceptions import ValidationFailed
+from apps.core.exceptions import DomainError, ValidationFailed
 from apps.core.identifiers import IdentifierError, phone_validate
 
 from . import roles
@@ -241,6 +241,30 @@ _TAKEN_TEXTS: dict[str, str] = {
     ),
 }
 _EMAIL_SUBJECT = gettext_noop("海珠区人才服务平台账户验证")
+_CHANGE_CODE_TEXTS: dict[str, str] = {
+    ContactCode.Channel.PHONE: gettext_noop(
+        "【海珠人才】您正在将本号码绑定到海珠区人才服务平台账户，验证码为 {code}，{minutes}分钟内有效。请勿告知他人；如非本人操作，请忽略。"
+    ),
+    ContactCode.Channel.EMAIL: gettext_noop(
+        "您正在将本邮箱绑定到海珠区人才服务平台账户，验证码为 {code}，{minutes}分钟内有效。请勿告知他人；如非本人操作，请忽略本邮件。"
+    ),
+}
+_CHANGE_TAKEN_TEXTS: dict[str, str] = {
+    ContactCode.Channel.PHONE: gettext_noop(
+        "【海珠人才】有人正在尝试将您的手机号码绑定到本平台的另一个账户。该号码仍属于您的账户，未作任何更改；如非本人操作，请忽略。"
+    ),
+    ContactCode.Channel.EMAIL: gettext_noop(
+        "有人正在尝试将您的电子邮箱绑定到海珠区人才服务平台的另一个账户。该邮箱仍属于您的账户，未作任何更改；如非本人操作，请忽略本邮件。"
+    ),
+}
+_CHANGED_TEXTS: dict[str, str] = {
+    ContactCode.Channel.PHONE: gettext_noop(
+        "【海珠人才】您账户 {username} 的手机号码已更换，本号码不再接收该账户的通知。如非本人操作，请立即修改密码并联系海珠区人才服务中心。"
+    ),
+    ContactCode.Channel.EMAIL: gettext_noop(
+        "您在海珠区人才服务平台的账户 {username} 的电子邮箱已更换，本邮箱不再接收该账户的通知。如非本人操作，请立即修改密码并联系海珠区人才服务中心。"
+    ),
+}
 
 
 def _contact_code_hash(user: Any, code: str) -> str:
@@ -274,10 +298,11 @@ def _contact_code_send(row: ContactCode, *, now) -> None:
         return
     code = f"{secrets.randbelow(10**6):06d}"
     row.code_hash = _contact_code_hash(row.user, code)
+    texts = _CHANGE_CODE_TEXTS if row.purpose == ContactCode.Purpose.CHANGE else _CODE_TEXTS
     _contact_message_send(
         channel=row.channel,
         to=row.value,
-        text=_CODE_TEXTS[row.channel],
+        text=texts[row.channel],
         language=row.user.language,
         context={"code": code, "minutes": settings.CONTACT_CODE_TTL_SECONDS // 60},
     )
@@ -416,6 +441,150 @@ def registration_code_resend(*, username: str) -> None:
         _contact_code_send(row, now=now)
         row.sends += 1
         row.save(update_fields=["code_hash", "expires_at", "attempts", "last_sent_at", "sends", "updated_at"])
+
+
+# --- Changing the account's phone or e-mail (proved with a code, as registration) ----------------
+
+
+class CodeSentRecently(DomainError):
+    """A change code was sent less than ``CONTACT_CODE_RESEND_INTERVAL_SECONDS`` ago, or
+    ``CONTACT_CODE_MAX_SENDS`` were sent within the hour: 429."""
+
+    status_code = 429
+
+
+def _clean_new_contact(user: Any, *, phone: str | None, email: str | None) -> tuple[str, str]:
+    """(channel, normalised value) of the one new phone or e-mail given, or 400 naming the field."""
+    phone, email = (phone or "").strip(), (email or "").strip().lower()
+    if phone and email:
+        raise ValidationFailed({"email": [gettext("一次只能更换手机号码或电子邮箱之一")]})
+    if email:
+        try:
+            validate_email(email)
+        except DjangoValidationError:
+            raise ValidationFailed({"email": [gettext("电子邮箱格式不正确")]}) from None
+        if (user.email or "").lower() == email:
+            raise ValidationFailed({"email": [gettext("与当前电子邮箱相同")]})
+        return ContactCode.Channel.EMAIL, email
+    if phone:
+        try:
+            phone = phone_validate(phone)
+        except IdentifierError as exc:
+            raise ValidationFailed({"phone": [str(exc)]}) from None
+        if user.phone_hash == pii_hash(phone):
+            raise ValidationFailed({"phone": [gettext("与当前手机号码相同")]})
+        return ContactCode.Channel.PHONE, phone
+    raise ValidationFailed({"email": [gettext("请填写电子邮箱或手机号码")]})
+
+
+@transaction.atomic
+def contact_change_start(*, user: Any, phone: str | None = None, email: str | None = None) -> ContactCode:
+    """Send a code to a new ``phone`` or ``email`` for ``user``; ``contact_change_verify`` with it puts
+    the contact on the account. Never tells whether another (verified) account holds it: its owner is
+    told someone tried, and the row is a decoy no code can match. A new request replaces the pending
+    one of that channel; at most one send per ``CONTACT_CODE_RESEND_INTERVAL_SECONDS`` and
+    ``CONTACT_CODE_MAX_SENDS`` an hour per account (429), checked under the account's row lock."""
+    channel, value = _clean_new_contact(user, phone=phone, email=email)
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    now = timezone.now()
+    recent = ContactCode.objects.filter(
+        user=locked, purpose=ContactCode.Purpose.CHANGE, created_at__gte=now - dt.timedelta(hours=1)
+    )
+    last = recent.order_by("-last_sent_at").values_list("last_sent_at", flat=True).first()
+    if recent.count() >= CONTACT_CODE_MAX_SENDS or (
+        last is not None and last > now - dt.timedelta(seconds=settings.CONTACT_CODE_RESEND_INTERVAL_SECONDS)
+    ):
+        raise CodeSentRecently(gettext("验证码发送过于频繁，请稍后再试"))
+    ContactCode.objects.filter(
+        user=locked, purpose=ContactCode.Purpose.CHANGE, channel=channel, status=ContactCode.Status.PENDING
+    ).update(status=ContactCode.Status.EXPIRED, updated_at=now)
+    holder = _contact_holder(channel, value)
+    row = ContactCode(
+        user=locked,
+        purpose=ContactCode.Purpose.CHANGE,
+        channel=channel,
+        value=value,
+        value_hash=pii_hash(value),
+        decoy=holder is not None,
+        expires_at=now,
+        last_sent_at=now,
+    )
+    _contact_code_send(row, now=now)
+    row.save()
+    if holder is not None:
+        _contact_message_send(
+            channel=channel, to=value, text=_CHANGE_TAKEN_TEXTS[channel], language=holder.language, context={}
+        )
+    return row
+
+
+def contact_change_verify(*, user: Any, code: str):
+    """Put the new phone or e-mail whose code ``code`` is on ``user``'s account; the old contact is
+    told it was changed, and the account's other pending change codes end. A wrong, expired or
+    used-up code, a decoy, and a contact another account verified meanwhile all answer the same
+    ``{"code": [...]}``; a wrong code counts against each live change code of the account, and those
+    counts commit although the call fails."""
+    error = ValidationFailed({"code": [str(CODE_WRONG)]})
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        rows = list(
+            ContactCode.objects.select_for_update()
+            .filter(user=locked, purpose=ContactCode.Purpose.CHANGE, status=ContactCode.Status.PENDING)
+            .select_related("user")
+            .order_by("pk")
+        )
+        now = timezone.now()
+        live = [r for r in rows if r.expires_at > now and r.attempts < settings.CONTACT_CODE_MAX_ATTEMPTS]
+        digest = _contact_code_hash(locked, code)
+        match = next(
+            (r for r in live if not r.decoy and r.code_hash and secrets.compare_digest(r.code_hash, digest)), None
+        )
+        if match is not None:
+            try:
+                with transaction.atomic():
+                    return _contact_changed(locked, match, now=now)
+            except ValidationFailed:
+                pass  # taken meanwhile: the same answer as a wrong code
+        for row in live:
+            row.attempts += 1
+            row.save(update_fields=["attempts", "updated_at"])
+    raise error
+
+
+def _contact_changed(user: Any, row: ContactCode, *, now):
+    taken = ValidationFailed({"code": [str(CODE_WRONG)]})
+    holder = _contact_holder(row.channel, row.value)
+    if holder is not None and holder.pk != user.pk:
+        raise taken
+    if row.channel == ContactCode.Channel.PHONE:
+        old = user.phone
+        user.phone, user.phone_hash = row.value, row.value_hash
+    else:
+        old = user.email
+        user.email = row.value
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["phone", "phone_hash", "email"])
+    except IntegrityError:
+        raise taken from None  # verified by another account at the same moment
+    row.status = ContactCode.Status.VERIFIED
+    row.save(update_fields=["status", "updated_at"])
+    ContactCode.objects.filter(user=user, purpose=ContactCode.Purpose.CHANGE, status=ContactCode.Status.PENDING).update(
+        status=ContactCode.Status.EXPIRED, updated_at=now
+    )
+    # Other accounts (registrations or changes) waiting on the same contact can no longer have it.
+    ContactCode.objects.filter(value_hash=row.value_hash, status=ContactCode.Status.PENDING).exclude(user=user).update(
+        status=ContactCode.Status.EXPIRED, updated_at=now
+    )
+    if old:
+        _contact_message_send(
+            channel=row.channel,
+            to=old,
+            text=_CHANGED_TEXTS[row.channel],
+            language=user.language,
+            context={"username": user.username},
+        )
+    return user
 
 
 @transaction.atomic

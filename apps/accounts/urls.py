@@ -11,4 +11,6 @@ urlpatterns = [
     path("auth/logout-all/", api.LogoutAllView.as_view(), name="auth-logout-all"),
     path("auth/password/", api.PasswordChangeView.as_view(), name="auth-password"),
     path("me/", api.MeView.as_view(), name="me"),
+    path("me/contact/", api.ContactChangeView.as_view(), name="me-contact"),
+    path("me/contact/verify/", api.ContactChangeVerifyView.as_view(), name="me-contact-verify"),
 ]

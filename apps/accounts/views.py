@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, LogoutView
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -16,13 +17,13 @@ from django.views.decorators.http import require_http_methods
 from django.views.i18n import LANGUAGE_QUERY_PARAMETER
 from django.views.i18n import set_language as django_set_language
 
-from apps.core.exceptions import ValidationFailed
+from apps.core.exceptions import DomainError, ValidationFailed
 from apps.core.forms import form_errors_from
 from apps.core.throttling import AddressRateThrottle, page_throttle_wait
 
 from . import roles, selectors, services
-from .api import RegisterCodeThrottle, RegisterVerifyThrottle
-from .forms import PortalLoginForm, RegisterForm, RegisterVerifyForm
+from .api import ContactChangeThrottle, RegisterCodeThrottle, RegisterVerifyThrottle
+from .forms import ContactChangeForm, PortalLoginForm, RegisterForm, RegisterVerifyForm
 
 LOCKOUT_MESSAGE = gettext_lazy("登录失败次数过多，账户已锁定30分钟")
 
@@ -161,6 +162,65 @@ def register_verify_page(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("注册成功。请先完善个人信息，再申请服务。"))
             return redirect("my-profile")
     return render(request, "registration/register_verify.html", context, status=400)
+
+
+class _PageContactChangeThrottle(ContactChangeThrottle):
+    """The API's per-account change-code limit, for the page (the user comes from the session)."""
+
+    def __init__(self, user: Any):
+        super().__init__()
+        self.user = user
+
+    def get_cache_key(self, request: Any, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.user.pk}
+
+
+CONTACT_CHANGE_KEY = "contact_change_pending"
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def contact_change_page(request: HttpRequest) -> HttpResponse:
+    """Change the account's phone or e-mail: a code goes to the new one (``contact_change_start``),
+    entering it makes the change (``contact_change_verify``), as ``/api/v1/me/contact/``. The same
+    limits as the API."""
+    step = request.POST.get("step") if request.method == "POST" else None
+    form = ContactChangeForm(request.POST if step == "start" else None)
+    code_form = RegisterVerifyForm(request.POST if step == "verify" else None)
+    context = {"form": form, "code_form": code_form, "pending": bool(request.session.get(CONTACT_CHANGE_KEY))}
+    if step not in ("start", "verify"):
+        return render(request, "accounts/contact_change.html", context)
+    target = form if step == "start" else code_form
+    wait = page_throttle_wait(request, _PageContactChangeThrottle(request.user))
+    if wait is not None:
+        target.add_error(None, _("操作过于频繁，请稍后再试。"))
+        response = render(request, "accounts/contact_change.html", context, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+    if target.is_valid():
+        try:
+            if step == "start":
+                services.contact_change_start(
+                    user=request.user, phone=form.cleaned_data["phone"], email=form.cleaned_data["email"]
+                )
+            else:
+                services.contact_change_verify(user=request.user, code=code_form.cleaned_data["code"])
+        except DomainError as exc:
+            form_errors_from(target, exc)
+            if exc.status_code == 429:
+                return render(request, "accounts/contact_change.html", context, status=429)
+        else:
+            if step == "start":
+                request.session[CONTACT_CHANGE_KEY] = True
+                messages.info(
+                    request, _("验证码已发送至您填写的新手机号码或电子邮箱，请在有效期内输入验证码完成更换。")
+                )
+            else:
+                request.session.pop(CONTACT_CHANGE_KEY, None)
+                messages.success(request, _("联系方式已更换。原联系方式已收到更换通知。"))
+            return redirect("my-contact")
+    return render(request, "accounts/contact_change.html", context, status=400)
 
 
 def set_language(request: HttpRequest) -> HttpResponse:

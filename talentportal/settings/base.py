@@ -318,6 +318,8 @@ REST_FRAMEWORK = {
         # One-time codes (registration): per username, sent or guessed; per address, every verify.
         "register_code": "10/hour",
         "register_verify": "30/hour",
+        # Changing the account's phone or e-mail: codes sent or tried, per account.
+        "contact_change": "10/hour",
         # Entering a resident ID (profile or claim): per account and per address.
         "talent_claim": "5/hour",
         "talent_claim_address": "20/hour",
