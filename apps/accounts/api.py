@@ -203,7 +203,7 @@ class TokenView(APIView):
 class LogoutView(APIView):
     """Revoke the token of this request (a session is left alone: the web page logs it out)."""
 
-    @extend_schema(request=None, responses={204: None}, tags=["auth"])
+    @extend_schema(request=None, responses={204: None}, tags=["auth"], extensions={"x-no-body": True})
     def post(self, request):
         if request.auth is not None and hasattr(request.auth, "digest"):
             services.token_revoke(token=request.auth)
@@ -213,7 +213,7 @@ class LogoutView(APIView):
 class LogoutAllView(APIView):
     """Revoke every token of the account ("log out everywhere")."""
 
-    @extend_schema(request=None, responses={204: None}, tags=["auth"])
+    @extend_schema(request=None, responses={204: None}, tags=["auth"], extensions={"x-no-body": True})
     def post(self, request):
         services.tokens_revoke_all(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

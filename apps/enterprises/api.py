@@ -196,7 +196,12 @@ class EmploymentClaimConfirmView(APIView):
 
     permission_classes = [permissions.IsAuthenticated, IsStaffOrEnterpriseHR]
 
-    @extend_schema(tags=["enterprises"], request=None, responses={200: EmploymentClaimSerializer, **_DECISION_ERRORS})
+    @extend_schema(
+        tags=["enterprises"],
+        request=None,
+        responses={200: EmploymentClaimSerializer, **_DECISION_ERRORS},
+        extensions={"x-no-body": True},
+    )
     def post(self, request, pk: int, talent_id: int):
         enterprise = _visible_enterprise(request, pk)
         talent = talent_services.employment_confirm(talent=talent_id, actor=request.user, enterprise_id=enterprise.pk)

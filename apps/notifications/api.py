@@ -40,7 +40,9 @@ class NotificationListView(generics.ListAPIView):
 class NotificationReadView(APIView):
     """Mark one of the caller's notifications read; again is harmless. Anyone else's answers 404."""
 
-    @extend_schema(request=None, responses=NotificationSerializer, tags=["notifications"])
+    @extend_schema(
+        request=None, responses=NotificationSerializer, tags=["notifications"], extensions={"x-no-body": True}
+    )
     def post(self, request: Request, pk: int) -> Response:
         notification = services.notification_mark_read(notification_id=pk, user=request.user)
         return Response(NotificationSerializer(notification).data)
