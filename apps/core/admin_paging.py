@@ -78,6 +78,8 @@ class CappedCountPaginator(EstimatedCountPaginator):
     count_cap = 10_000
     pages_ahead = 10
     page_hint = 1
+    # False: a capped count for the unfiltered list too (the API's ``count`` reads "at least").
+    estimate_unfiltered = True
     # From this many skipped rows on, a page is fetched by its ids (``page``); 0: every page, so the
     # list's joins (select_related) run for the page's rows only, never for every row it sorts.
     deferred_join_from = 0
@@ -87,7 +89,7 @@ class CappedCountPaginator(EstimatedCountPaginator):
         qs = self.object_list
         if not isinstance(qs, QuerySet):
             return super().count
-        if self._is_unfiltered(qs):
+        if self.estimate_unfiltered and self._is_unfiltered(qs):
             estimate = estimated_row_count(qs.model, using=qs.db)
             if estimate is not None and estimate >= self.exact_below:
                 return estimate

@@ -244,7 +244,9 @@ class UploadSerializer(serializers.Serializer):
 
 
 class ApplicationFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
+    # A column of the row itself, so no duplicates to remove: django-filter's default DISTINCT made
+    # PostgreSQL sort every matching row, with every joined column, for each page (issue 10).
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
     service = django_filters.CharFilter(field_name="service__code")
 
     class Meta:

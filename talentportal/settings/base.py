@@ -290,6 +290,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@rsj.haizhu.gov.cn")
 SMS_BACKEND = env("SMS_BACKEND", "apps.core.sms.ConsoleSmsBackend")
 
 # --- API -------------------------------------------------------------------------------------
+# A list's ``count`` is exact up to this many rows, then stops (``count_capped``): never a COUNT(*)
+# over a whole table of a million applications on every page (apps/core/pagination.py).
+API_LIST_COUNT_CAP = int(env("API_LIST_COUNT_CAP", "10000"))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous call then answers 401 with a WWW-Authenticate header. Expiring,
