@@ -54,6 +54,7 @@ beat: install
 bench: install
 	$(PY) bench/generate.py
 	$(PY) bench/changelist.py
+	$(PY) bench/api_lists.py
 	$(PY) bench/import_talents.py
 
 # The English catalogue: collect the msgids (Chinese) into locale/en/LC_MESSAGES/django.po, then compile
