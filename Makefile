@@ -50,11 +50,15 @@ beat: install
 	$(VENV)/bin/celery -A talentportal beat -l info
 
 # On PostgreSQL (DATABASE_URL's server; BENCH_DATABASE_URL names the scale database, see bench/README.md):
-# a million applications generated once (resumable), the admin changelist timed on them, the import.
+# a million applications generated once (resumable), the admin changelist timed on them, the API under
+# gunicorn + wrk against bare views (needs wrk; figures merged into bench/results.json), 10,000
+# notifications through one Celery worker on Redis (none lost or doubled; merged there too), the import.
 bench: install
 	$(PY) bench/generate.py
 	$(PY) bench/changelist.py
 	$(PY) bench/api_lists.py
+	$(PY) bench/notifications.py --json bench/results.json
+	$(PY) bench/load.py --json bench/results.json
 	$(PY) bench/import_talents.py
 
 # The English catalogue: collect the msgids (Chinese) into locale/en/LC_MESSAGES/django.po, then compile
