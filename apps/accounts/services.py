@@ -347,23 +347,31 @@ def user_register(
     for channel, value in ((ContactCode.Channel.PHONE, phone), (ContactCode.Channel.EMAIL, email)):
         if not value:
             continue
-        holder = _contact_holder(channel, value)
-        row = ContactCode(
-            user=user,
-            channel=channel,
-            value=value,
-            value_hash=pii_hash(value),
-            decoy=holder is not None,
-            expires_at=now,
-            last_sent_at=now,
-        )
-        _contact_code_send(row, now=now)
-        row.save()
-        if holder is not None:
-            _contact_message_send(
-                channel=channel, to=value, text=_TAKEN_TEXTS[channel], language=holder.language, context={}
-            )
+        _contact_code_issue(user=user, purpose=ContactCode.Purpose.REGISTER, channel=channel, value=value, now=now)
     return user
+
+
+def _contact_code_issue(*, user: Any, purpose: str, channel: str, value: str, now) -> ContactCode:
+    """Send a code to ``value`` for ``user`` (registration or a change of contact). When a verified
+    account already holds that contact, the row is a decoy no code can match and the holder is told
+    someone tried: the caller answers exactly as otherwise."""
+    holder = _contact_holder(channel, value)
+    row = ContactCode(
+        user=user,
+        purpose=purpose,
+        channel=channel,
+        value=value,
+        value_hash=pii_hash(value),
+        decoy=holder is not None,
+        expires_at=now,
+        last_sent_at=now,
+    )
+    _contact_code_send(row, now=now)
+    row.save()
+    if holder is not None:
+        taken = _TAKEN_TEXTS if purpose == ContactCode.Purpose.REGISTER else _CHANGE_TAKEN_TEXTS
+        _contact_message_send(channel=channel, to=value, text=taken[channel], language=holder.language, context={})
+    return row
 
 
 def registration_verify(*, username: str, code: str):
@@ -498,24 +506,7 @@ def contact_change_start(*, user: Any, phone: str | None = None, email: str | No
     ContactCode.objects.filter(
         user=locked, purpose=ContactCode.Purpose.CHANGE, channel=channel, status=ContactCode.Status.PENDING
     ).update(status=ContactCode.Status.EXPIRED, updated_at=now)
-    holder = _contact_holder(channel, value)
-    row = ContactCode(
-        user=locked,
-        purpose=ContactCode.Purpose.CHANGE,
-        channel=channel,
-        value=value,
-        value_hash=pii_hash(value),
-        decoy=holder is not None,
-        expires_at=now,
-        last_sent_at=now,
-    )
-    _contact_code_send(row, now=now)
-    row.save()
-    if holder is not None:
-        _contact_message_send(
-            channel=channel, to=value, text=_CHANGE_TAKEN_TEXTS[channel], language=holder.language, context={}
-        )
-    return row
+    return _contact_code_issue(user=locked, purpose=ContactCode.Purpose.CHANGE, channel=channel, value=value, now=now)
 
 
 def contact_change_verify(*, user: Any, code: str):
