@@ -475,8 +475,11 @@ def ensure_applications() -> None:
         for table in ("workflow_application", "workflow_applicationevent"):
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
             cursor.execute(f"VACUUM ANALYZE {table}")  # the visibility map lets counts read the index only
-        cursor.execute("ANALYZE talents_talent")
-        cursor.execute("ANALYZE accounts_user")
+        # The talents' accounts were linked by UPDATE after their COPY: a dead tuple per talent.
+        cursor.execute("VACUUM ANALYZE talents_talent")
+        # Every other table too (category holdings, memberships, quotas...): without statistics the
+        # planner guesses, and a list's prefetch of holdings became a sequential scan.
+        cursor.execute("ANALYZE")
 
 
 def main() -> int:

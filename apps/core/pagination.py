@@ -6,15 +6,23 @@ stops at ``API_LIST_COUNT_CAP`` rows (``SELECT COUNT(*) FROM (... LIMIT cap + 1)
 ``CappedCountPaginator``): exact below the cap; above it ``count`` is the cap and ``count_capped``
 is true, meaning "at least". Pages past the cap are still served, by LIMIT/OFFSET with one row more
 than the page to tell whether a next page exists, and count nothing.
+
+A count that reached the cap is kept in the cache for ``API_LIST_COUNT_CACHE_SECONDS`` per caller,
+path and filters: "at least 10,000" stays true while rows are added, so the busy lists (staff's,
+the whole table) stop counting 10,001 index entries on every page. An exact count is never cached.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger
 from django.db.models import QuerySet
+from django.utils.functional import cached_property
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -51,10 +59,24 @@ class CappedCountApiPaginator(CappedCountPaginator):
     # Near the top a page is one query with its joins; deeper, its ids first, then its rows.
     deferred_join_from = 1_000
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, count_cache_key: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.count_cache_key = count_cache_key
         # Read per request so a test (override_settings) or a deployment can move it.
         self.count_cap = settings.API_LIST_COUNT_CAP
+
+    @cached_property
+    def count(self) -> int:
+        key, seconds = self.count_cache_key, settings.API_LIST_COUNT_CACHE_SECONDS
+        if key is None or not seconds or not isinstance(self.object_list, QuerySet):
+            return super().count
+        if cache.get(key):
+            return AtLeast(self.count_cap)
+        counted = self.object_list.order_by()[: self.count_cap + 1].count()
+        if counted > self.count_cap:
+            cache.set(key, 1, seconds)
+            return AtLeast(self.count_cap)
+        return counted
 
     def page(self, number: Any) -> Any:
         qs = self.object_list
@@ -105,6 +127,19 @@ class PortalPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
     django_paginator_class = CappedCountApiPaginator
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+        # A capped count is remembered per caller, path and filters: the same caller asking the same
+        # list sees the same rows (keyed on the request, not the SQL: no query compiled for the key).
+        filters = sorted(
+            (k, v)
+            for k, v in request.query_params.lists()
+            if k not in (self.page_query_param, self.page_size_query_param)
+        )
+        raw = f"{request.user.pk}:{request.path}:{filters}:{settings.API_LIST_COUNT_CAP}"
+        key = "api-count:" + hashlib.sha256(raw.encode()).hexdigest()
+        self.django_paginator_class = functools.partial(CappedCountApiPaginator, count_cache_key=key)  # type: ignore[assignment]
+        return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data: Any) -> Response:
         count = self.page.paginator.count

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.core.models import TimeStampedModel
 from apps.core.storage import private_storage
 
-from .states import OPEN, Status
+from .states import OPEN, Status, status_label
 
 # The queue's priority over a list that may hold closed applications: it counts while one is open
 # (``selectors.queue_ordering`` sorts by this very expression, which the queue indexes below hold).
@@ -189,6 +189,9 @@ class Application(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.number or f"draft #{self.pk}"
+
+    def get_status_display(self) -> str:  # type: ignore[no-redef]  # Django's translates every label per call
+        return status_label(self.status)
 
 
 class ApplicationEvent(models.Model):

@@ -293,6 +293,8 @@ SMS_BACKEND = env("SMS_BACKEND", "apps.core.sms.ConsoleSmsBackend")
 # A list's ``count`` is exact up to this many rows, then stops (``count_capped``): never a COUNT(*)
 # over a whole table of a million applications on every page (apps/core/pagination.py).
 API_LIST_COUNT_CAP = int(env("API_LIST_COUNT_CAP", "10000"))
+# A count that reached the cap is remembered this long (apps.core.pagination); 0: count every time.
+API_LIST_COUNT_CACHE_SECONDS = int(env("API_LIST_COUNT_CACHE_SECONDS", "60"))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous call then answers 401 with a WWW-Authenticate header. Expiring,

@@ -23,6 +23,9 @@ _tmp = Path(tempfile.mkdtemp(prefix="talentportal-test-"))
 MEDIA_ROOT = _tmp / "media"
 PRIVATE_MEDIA_ROOT = _tmp / "private"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Tests share one process's cache: a list's remembered count would leak from one test's rows into the
+# next. apps/core/tests/test_pagination.py turns it on where it is the subject.
+API_LIST_COUNT_CACHE_SECONDS = 0
 
 # Each pytest-xdist process gets its own queue on the shared Redis, so a real worker started by one
 # test process never takes (or purges) the tasks another one sent.

@@ -94,6 +94,32 @@ def test_exactly_the_cap_is_not_capped_one_more_is(owner, clerk_client):
     assert list(body) == ["count", "count_capped", "next", "previous", "results"]
 
 
+@override_settings(API_LIST_COUNT_CAP=10, API_LIST_COUNT_CACHE_SECONDS=60)
+def test_a_capped_count_is_remembered_an_exact_one_never(owner, clerk_client):
+    """Capped, the figure is "at least 10" whatever is added: the next pages count nothing. A list with
+    another filter is another figure; an exact count is counted again on every page."""
+    from django.core.cache import cache
+
+    cache.clear()
+    drafts(owner, 11)
+    first, first_sqls = get(clerk_client, APPLICATIONS, page_size=5)
+    again, again_sqls = get(clerk_client, APPLICATIONS, page_size=5, page=2)
+    assert (first.json()["count"], first.json()["count_capped"]) == (10, True)
+    assert (again.json()["count"], again.json()["count_capped"]) == (10, True)
+    assert len(counts(first_sqls)) == 1 and counts(again_sqls) == []
+
+    # Another visible set (a talent sees only their own three): its own count, exact, not remembered.
+    mine = f.talent_user()
+    for _ in range(3):
+        f.draft(mine)
+    talent = f.client_for(mine)
+    for _ in range(2):
+        body, sqls = get(talent, APPLICATIONS, page_size=5)
+        assert (body.json()["count"], "count_capped" in body.json()) == (3, False)
+        assert len(counts(sqls)) == 1
+    cache.clear()
+
+
 @override_settings(API_LIST_COUNT_CAP=10)
 def test_pages_around_and_past_the_cap_link_on_and_back(owner, clerk_client):
     every = drafts(owner, 13)
