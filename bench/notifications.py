@@ -2,22 +2,24 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/anything .venv/bin/python bench/notifications.py [--count 10000] [--json out.json]
 
-Creates its own scratch database (``talentportal_bench_notify``) on that server and migrates it (the
-million-row database stays untouched), adds ``--recipients`` accounts with an e-mail address and an
-encrypted mainland mobile, then starts ONE ``celery worker`` subprocess (prefork pool,
-``--concurrency``, its own queue on the Redis broker ``BENCH_REDIS_URL``, default
+Uses its own scratch database (``talentportal_bench_notify``) on that server (the million-row
+database stays untouched): created and migrated the first time, kept for the next run (migrated
+again, its notifications emptied; ``--fresh`` starts from an empty database, ``--drop`` drops it at
+the end), with ``--recipients`` accounts with an e-mail address and an encrypted mainland mobile.
+Starts ONE ``celery worker`` subprocess (prefork pool, ``--concurrency`` processes,
+``--prefetch-multiplier``, its own queue on the Redis broker ``BENCH_REDIS_URL``, default
 ``redis://127.0.0.1:6379/5``) with the same settings (``bench/notify_settings.py``: nothing is sent,
 SMS and e-mail are written to files, the outbox). Then ``--count`` calls of
-``apps.notifications.services.notify`` (in-app, e-mail and SMS, each its own transaction, each
-delivery enqueued on commit, never eager), timed from the first enqueue until no delivery is pending
-or sending any more (the database, polled).
+``apps.notifications.services.notify`` (in-app, e-mail and SMS, each its own transaction, the
+notification's delivery enqueued on commit, never eager) from ``--enqueue-threads`` threads, each
+with its own database connection, as concurrent web requests would make them; timed from the first
+enqueue until no delivery is pending or sending any more (the database, polled).
 
 Checked afterwards, per notification and channel: **lost** — its row is not ``sent`` or the outbox
 never got the message; **doubled** — the outbox got it more than once (each message carries the
 notification's unique number). Prints a table (``--json PATH`` writes the figures under
 ``"notifications"``, merged into what the file holds), stops the worker
-with a warm shutdown, drops the scratch database (``--keep`` keeps it) and exits 1 if anything was
-lost or doubled.
+with a warm shutdown and exits 1 if anything was lost or doubled.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -53,12 +56,16 @@ def server_url(url: str, database: str) -> str:
 
 def create_recipients(count: int) -> list:
     """Talent-like accounts: unique e-mail, an encrypted mainland mobile with its keyed hash, one in
-    ten preferring English (their messages render in English)."""
+    ten preferring English (their messages render in English). Those of an earlier run are reused."""
     from django.contrib.auth import get_user_model
 
     from apps.core.crypto import pii_hash
 
     user_model = get_user_model()
+    existing = list(user_model.objects.filter(username__startswith="bench_notify_").order_by("username"))
+    if len(existing) == count:
+        return existing
+    user_model.objects.filter(username__startswith="bench_notify_").delete()
     rng = random.Random(SEED)
     prefixes = ["135", "136", "137", "138", "139", "150", "158", "186", "188", "199"]
     phones: set[str] = set()
@@ -93,7 +100,9 @@ def forget_queue(redis_url: str) -> None:
         client.close()
 
 
-def start_worker(concurrency: int, env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen, object]:
+def start_worker(
+    concurrency: int, prefetch_multiplier: int, env: dict[str, str], log_path: Path
+) -> tuple[subprocess.Popen, object]:
     log = log_path.open("wb")
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and celery
         [
@@ -105,10 +114,12 @@ def start_worker(concurrency: int, env: dict[str, str], log_path: Path) -> tuple
             "worker",
             "--pool=prefork",
             f"--concurrency={concurrency}",
+            f"--prefetch-multiplier={prefetch_multiplier}",
             f"--queues={QUEUE}",
             f"--hostname={WORKER}@%h",
             "--without-gossip",
             "--without-mingle",
+            "--without-heartbeat",
             "--loglevel=INFO",
         ],
         cwd=ROOT,
@@ -124,6 +135,21 @@ def start_worker(concurrency: int, env: dict[str, str], log_path: Path) -> tuple
             raise RuntimeError("the worker did not start:\n" + log_path.read_text(encoding="utf-8", errors="replace"))
         time.sleep(0.2)
     return process, log
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its live children (Linux ``/proc``; 0 elsewhere): the
+    worker's main process and its pool. On a shared machine the steadier figure than the wall clock."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+            total += cpu_seconds(int(child))
+    except (OSError, IndexError, ValueError):
+        pass
+    return total
 
 
 def stop_worker(process: subprocess.Popen, log: object) -> bool:
@@ -163,9 +189,14 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=10_000, help="notifications (each e-mail + SMS)")
     parser.add_argument("--recipients", type=int, default=1_000)
     parser.add_argument("--concurrency", type=int, default=2, help="the worker's prefork processes")
+    parser.add_argument(
+        "--prefetch-multiplier", type=int, default=4, help="messages each pool process has reserved (acks late)"
+    )
+    parser.add_argument("--enqueue-threads", type=int, default=4, help="threads calling notify, as web requests")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait for the queue to drain")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
-    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--fresh", action="store_true", help="drop the scratch database first, then migrate anew")
+    parser.add_argument("--drop", action="store_true", help="drop the scratch database at the end")
     args = parser.parse_args()
 
     url = os.environ.get("DATABASE_URL", "")
@@ -178,8 +209,11 @@ def main() -> int:
     admin = psycopg2.connect(server_url(url, "postgres"))
     admin.autocommit = True
     with admin.cursor() as cur:
-        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DB)))
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DB)))
+        if args.fresh:
+            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DB)))
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB])
+        if cur.fetchone() is None:
+            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DB)))
 
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
     outbox = Path(tempfile.mkdtemp(prefix="bench-notify-"))
@@ -200,6 +234,7 @@ def main() -> int:
 
         django.setup()
         from django.core.management import call_command
+        from django.db import connections
         from django.db.models import Count, Q
 
         from apps.notifications import channels
@@ -210,29 +245,53 @@ def main() -> int:
         assert app.conf.task_always_eager is False and app.conf.task_default_queue == QUEUE
         started = time.perf_counter()
         call_command("migrate", verbosity=0)
+        with connections["default"].cursor() as cursor:  # an earlier run's notifications
+            cursor.execute(f"TRUNCATE {connections['default'].ops.quote_name(Notification._meta.db_table)}")
         recipients = create_recipients(min(args.recipients, args.count))
         print(
             f"scratch database {BENCH_DB} migrated, {len(recipients):,} recipients: {time.perf_counter() - started:.1f} s"
         )
 
         forget_queue(redis_url)
-        worker, worker_log = start_worker(args.concurrency, env, outbox / "worker.log")
-        print(f"worker up: one celery worker, prefork x{args.concurrency}, queue {QUEUE} on {redis_url}")
+        worker, worker_log = start_worker(args.concurrency, args.prefetch_multiplier, env, outbox / "worker.log")
+        print(
+            f"worker up: one celery worker, prefork x{args.concurrency}, prefetch multiplier "
+            f"{args.prefetch_multiplier}, queue {QUEUE} on {redis_url}; notify from {args.enqueue_threads} threads"
+        )
 
         load_before = [round(x, 1) for x in os.getloadavg()]
         year = time.localtime().tm_year
+        failures: list[BaseException] = []
+
+        def enqueue(start: int) -> None:
+            """Every ``--enqueue-threads``-th notification from ``start``, on this thread's own connection."""
+            try:
+                for i in range(start, args.count, args.enqueue_threads):
+                    number = f"HZ{year}-{i + 1:06d}"
+                    notify(
+                        kind="application.submitted",
+                        recipient=recipients[i % len(recipients)],
+                        event_key=f"bench:{number}:submit",
+                        context={"service": "高层次人才认定", "number": number},
+                        link=f"/applications/{i + 1}/",
+                        channels=channels.ALL,
+                    )
+            except BaseException as exc:  # noqa: BLE001 - reported on the main thread
+                failures.append(exc)
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=enqueue, args=(t,)) for t in range(args.enqueue_threads)]
+        worker_cpu_before, enqueue_cpu_before = cpu_seconds(worker.pid), sum(os.times()[:2])
         first = time.perf_counter()
-        for i in range(args.count):
-            number = f"HZ{year}-{i + 1:06d}"
-            notify(
-                kind="application.submitted",
-                recipient=recipients[i % len(recipients)],
-                event_key=f"bench:{number}:submit",
-                context={"service": "高层次人才认定", "number": number},
-                link=f"/applications/{i + 1}/",
-                channels=channels.ALL,
-            )
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
         enqueued = time.perf_counter() - first
+        enqueue_cpu_end = sum(os.times()[:2])
+        if failures:
+            raise failures[0]
         open_states = [DeliveryStatus.PENDING, DeliveryStatus.SENDING]
         unfinished = Q(email_status__in=open_states) | Q(sms_status__in=open_states)
         deadline = first + args.timeout
@@ -240,6 +299,8 @@ def main() -> int:
             time.sleep(0.2)
         drained = time.perf_counter() - first
         load_after = [round(x, 1) for x in os.getloadavg()]
+        worker_cpu = cpu_seconds(worker.pid) - worker_cpu_before
+        enqueue_cpu = enqueue_cpu_end - enqueue_cpu_before
         clean_stop = stop_worker(worker, worker_log)
         worker = None
 
@@ -268,9 +329,13 @@ def main() -> int:
             "deliveries": deliveries,
             "recipients": len(recipients),
             "worker_concurrency": args.concurrency,
+            "worker_prefetch_multiplier": args.prefetch_multiplier,
+            "enqueue_threads": args.enqueue_threads,
             "enqueue_s": round(enqueued, 2),
             "drain_s": round(drained, 2),
             "deliveries_per_s": round(deliveries / drained, 1),
+            "worker_cpu_ms_per_delivery": round(1000 * worker_cpu / deliveries, 2),
+            "enqueue_cpu_ms_per_notify": round(1000 * enqueue_cpu / args.count, 2),
             "lost": lost + max(args.count - found, 0) * 2,
             "doubled": doubled + stray,
             "states": states,
@@ -290,7 +355,11 @@ def main() -> int:
             f"{result['deliveries_per_s']:>12} {result['lost']:>5} {result['doubled']:>7}"
         )
         print(
-            f"\ndelivery states: {states}; worker stopped cleanly: {'yes' if clean_stop else 'NO'}; "
+            f"\nCPU time: the worker (main process and pool) {result['worker_cpu_ms_per_delivery']} ms a delivery; "
+            f"the notify() threads {result['enqueue_cpu_ms_per_notify']} ms a notification (this process)"
+        )
+        print(
+            f"delivery states: {states}; worker stopped cleanly: {'yes' if clean_stop else 'NO'}; "
             f"load average {load_before[0]} before, {load_after[0]} after"
         )
         if args.json:
@@ -308,7 +377,7 @@ def main() -> int:
         from django.db import connections
 
         connections.close_all()
-        if not args.keep:
+        if args.drop:
             with admin.cursor() as cur:
                 cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DB)))
         admin.close()

@@ -122,33 +122,63 @@ def notify(
     }
     if kind in kinds.CONFIDENTIAL and statuses[channel_adapters.SMS] == DeliveryStatus.SKIPPED:
         body = kinds.SCRUBBED_BODY[language]  # no SMS will carry the secret: keep no copy of it
-    with transaction.atomic():
-        notification, created = Notification.objects.get_or_create(
+    notification, created = _create_once(
+        Notification(
             recipient=recipient,
             event_key=event_key,
             kind=kind,
-            defaults={
-                "language": language,
-                "title": title[:200],
-                "body": body,
-                "link": link,
-                "sms_to": sms_to,
-                "in_app": channel_adapters.INAPP in wanted,
-                "email_status": statuses[channel_adapters.EMAIL],
-                "sms_status": statuses[channel_adapters.SMS],
-            },
+            language=language,
+            title=title[:200],
+            body=body,
+            link=link,
+            sms_to=sms_to,
+            in_app=channel_adapters.INAPP in wanted,
+            email_status=statuses[channel_adapters.EMAIL],
+            sms_status=statuses[channel_adapters.SMS],
         )
-        if created:
-            for channel, status in statuses.items():
-                if status == DeliveryStatus.PENDING:
-                    # robust: once the business transaction has committed, a broker outage must not
-                    # turn its response into an error; notifications_redeliver_pending picks it up.
-                    # A function, not functools.partial: Django names the callback when it logs a
-                    # failure, and a partial has no __qualname__ (the log call itself would raise).
-                    transaction.on_commit(
-                        lambda pk=notification.pk, channel=channel: _enqueue_delivery(pk, channel), robust=True
-                    )
+    )
+    if created:
+        pending = [channel for channel, status in statuses.items() if status == DeliveryStatus.PENDING]
+        if pending:
+            # After the surrounding transaction commits (at once when there is none: the INSERT
+            # committed by itself). robust: once the business transaction has committed, a broker
+            # outage must not turn its response into an error; notifications_redeliver_pending picks
+            # it up. One task for all the notification's channels: one message on the broker, one
+            # claim. A function, not functools.partial: Django names the callback when it logs a
+            # failure, and a partial has no __qualname__ (the log call itself would raise).
+            transaction.on_commit(lambda pk=notification.pk: _enqueue_deliveries(pk, pending), robust=True)
     return notification
+
+
+def _create_once(notification: Notification) -> tuple[Notification, bool]:
+    """Insert ``notification`` unless its (recipient, event_key, kind) exists; returns the row and
+    whether this call wrote it.
+
+    One statement, ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` (PostgreSQL and SQLite): outside a
+    transaction it commits by itself, and a replay or a concurrent insert of the same event meets the
+    unique constraint without an error or a savepoint (a concurrent one waits for the first to commit
+    or roll back). Only then is the existing row read."""
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    fields = [field for field in Notification._meta.concrete_fields if not field.primary_key]
+    values = [field.get_db_prep_save(field.pre_save(notification, True), connection) for field in fields]
+    unique = ("recipient_id", "event_key", "kind")  # notification_once_per_event
+    sql = (
+        f"INSERT INTO {table} ({', '.join(connection.ops.quote_name(field.column) for field in fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({', '.join(connection.ops.quote_name(column) for column in unique)}) DO NOTHING RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        existing = Notification.objects.get(
+            recipient=notification.recipient, event_key=notification.event_key, kind=notification.kind
+        )
+        return existing, False
+    notification.pk = row[0]
+    notification._state.adding = False
+    notification._state.db = connection.alias
+    return notification, True
 
 
 def _enqueue_delivery(notification_id: int, channel: str) -> None:
@@ -156,6 +186,17 @@ def _enqueue_delivery(notification_id: int, channel: str) -> None:
 
     task = tasks.deliver_email if channel == channel_adapters.EMAIL else tasks.deliver_sms
     task.delay(notification_id)
+
+
+def _enqueue_deliveries(notification_id: int, channels: list[str]) -> None:
+    """One message for the notification's pending channels: a single channel's own task, or
+    ``deliver`` for several (one broker round trip, one task run, one claim for them all)."""
+    from . import tasks
+
+    if len(channels) == 1:
+        _enqueue_delivery(notification_id, channels[0])
+    else:
+        tasks.deliver.delay(notification_id, channels)
 
 
 # The advisory lock namespace of deliveries (pg_try_advisory_lock(int, int)): one key per notification
@@ -169,34 +210,46 @@ def delivery_lock_key(notification_id: int, channel: str) -> tuple[int, int]:
     return _DELIVERY_LOCK_CLASS, (notification_id << 1 | _CHANNEL_BIT[channel]) & 0x7FFFFFFF
 
 
+def _advisory(function: str, notification_id: int, channels: list[str]) -> list[bool]:
+    """``function`` (pg_try_advisory_lock / pg_advisory_unlock) of each channel's key, in one query."""
+    keys = [delivery_lock_key(notification_id, channel) for channel in channels]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT " + ", ".join(f"{function}(%s, %s)" for _ in keys), [part for key in keys for part in key]
+        )
+        return list(cursor.fetchone())
+
+
 @contextmanager
-def _delivery_lock(notification_id: int, channel: str) -> Iterator[bool]:
-    """On PostgreSQL, a session advisory lock held while one call sends this delivery; yields False
-    when a live call holds it. The server drops it when the holder's connection dies, so a delivery
-    left ``sending`` with its lock free was claimed by a worker killed mid-send (SIGKILL, OOM, power):
-    it may be claimed again. Elsewhere (SQLite, the embedded default: eager, in-process) yields True
-    and only ``pending`` is claimable."""
+def _delivery_lock(notification_id: int, channels: list[str]) -> Iterator[list[str]]:
+    """On PostgreSQL, a session advisory lock per channel held while one call sends it; yields the
+    channels whose lock this call holds (not those a live call holds). The server drops a lock when
+    its holder's connection dies, so a delivery left ``sending`` with its lock free was claimed by a
+    worker killed mid-send (SIGKILL, OOM, power): it may be claimed again. Elsewhere (SQLite, the
+    embedded default: eager, in-process) yields every channel and only ``pending`` is claimable."""
     if connection.vendor != "postgresql":
-        yield True
+        yield list(channels)
         return
-    key = delivery_lock_key(notification_id, channel)
+    held: list[str] = []
     # A short wait, not one try: a task redelivered the moment its pool process was killed may come
     # before the server has ended the dead process's session (and so released its lock).
     deadline = time.monotonic() + DELIVERY_LOCK_WAIT_SECONDS
-    while True:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
-            held = cursor.fetchone()[0]
-        if held or time.monotonic() >= deadline:
-            break
-        time.sleep(0.1)
     try:
-        yield held
+        while True:
+            wanted = [channel for channel in channels if channel not in held]
+            held += [
+                channel
+                for channel, got in zip(wanted, _advisory("pg_try_advisory_lock", notification_id, wanted), strict=True)
+                if got
+            ]
+            if len(held) == len(channels) or time.monotonic() >= deadline:
+                break
+            time.sleep(0.1)
+        yield [channel for channel in channels if channel in held]
     finally:
         if held and not connection.needs_rollback:
-            # (In a broken transaction the unlock would fail too: the lock then ends with the session.)
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+            # (In a broken transaction the unlock would fail too: the locks then end with the session.)
+            _advisory("pg_advisory_unlock", notification_id, held)
 
 
 def _claimable() -> list[str]:
@@ -208,53 +261,148 @@ def _claimable() -> list[str]:
 
 
 def notification_deliver(*, notification_id: int, channel: str, final_attempt: bool = True) -> str:
-    """Send one channel of one notification, at most once; returns what happened.
+    """Send one channel of one notification, at most once; returns what happened (see
+    ``notification_deliver_channels``)."""
+    return notification_deliver_channels(
+        notification_id=notification_id, channels=[channel], final_attempt=final_attempt
+    )[channel]
 
-    The send is claimed with a conditional UPDATE (pending → sending) whose row count says whether this
-    call won, so a task delivered twice, or two workers at once, send once. Deliberately not one
-    transaction: the claim must be committed before the message leaves. A failed send goes back to
-    pending so the task's retry can claim it again, or to failed on the final attempt. A claim whose
-    worker died before recording the outcome (``sending``, its advisory lock released with the dead
-    connection) is claimed again by the redelivered task or the sweep: the message goes out once
+
+def notification_deliver_channels(
+    *, notification_id: int, channels: Iterable[str], final_attempt: bool = True
+) -> dict[str, str]:
+    """Send the given channels of one notification, each at most once; returns what happened to each
+    (``sent``, ``skipped``, ``failed`` or ``not-pending``).
+
+    The sends are claimed with one conditional UPDATE (pending → sending, for every channel asked for
+    that is still pending) that returns the row, so a task delivered twice, or two workers at once,
+    send once. Deliberately not one transaction: the claim must be committed before a message leaves,
+    and each channel's outcome is committed as soon as it is known, before the next channel is sent. A
+    failed send goes back to pending so the task's retry can claim it again (the other channel's
+    outcome is recorded first, then the error is raised), or to failed on the final attempt. A claim
+    whose worker died before recording the outcome (``sending``, its advisory lock released with the
+    dead connection) is claimed again by the redelivered task or the sweep: the message goes out once
     unless the worker died after the gateway took it and before the outcome was written.
     """
-    with _delivery_lock(notification_id, channel) as free:
-        if not free:
-            return "not-pending"  # a live worker is sending it right now
-        return _deliver_claimed(notification_id=notification_id, channel=channel, final_attempt=final_attempt)
+    asked = set(channels)
+    unknown = asked - set(channel_adapters.EXTERNAL)
+    if unknown:
+        raise ValidationFailed({"channels": [f"unknown channel: {', '.join(sorted(unknown))}"]})
+    ordered = [channel for channel in channel_adapters.EXTERNAL if channel in asked]
+    outcomes = dict.fromkeys(ordered, "not-pending")
+    with _delivery_lock(notification_id, ordered) as free:
+        # Without its lock a channel is being sent by a live worker right now: not ours. Without
+        # locks at all (not PostgreSQL) a ``sending`` channel is not claimable, so the claim's row
+        # only tells which channel it won when it asked for one: one claim per channel there.
+        groups = [free] if connection.vendor == "postgresql" else [[channel] for channel in free]
+        retry: Exception | None = None
+        for group in groups:
+            if not group:
+                continue
+            try:
+                outcomes.update(
+                    _deliver_claimed(notification_id=notification_id, channels=group, final_attempt=final_attempt)
+                )
+            except Exception as exc:  # noqa: BLE001 - re-raised below, once the other channels had their turn
+                retry = retry or exc
+        if retry is not None:
+            raise retry
+    return outcomes
 
 
-def _deliver_claimed(*, notification_id: int, channel: str, final_attempt: bool) -> str:
-    status_field = _STATUS_FIELD[channel]
+def _claim(notification_id: int, channels: list[str]) -> tuple[Notification, list[str]] | None:
+    """Claim ``channels`` of the notification that are claimable, in one statement that also returns
+    what the send needs (the row and the recipient's addresses); None when none was claimable."""
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    users = connection.ops.quote_name(user_model._meta.db_table)
+    claimable = _claimable()
+    marks = ", ".join(["%s"] * len(claimable))
+    sets: list[str] = []
+    claimable_any: list[str] = []
+    params: list[Any] = []
+    for channel in channels:
+        column = connection.ops.quote_name(_STATUS_FIELD[channel])
+        sets.append(f"{column} = CASE WHEN {column} IN ({marks}) THEN %s ELSE {column} END")
+        params += [*claimable, DeliveryStatus.SENDING]
+        claimable_any.append(f"{column} IN ({marks})")
+    returned = ["email_status", "sms_status", "recipient_id", "kind", "language", "title", "body", "link", "sms_to"]
+    # Identifiers from the models' own metadata, quoted; every value a parameter.
+    user_columns = [
+        connection.ops.quote_name(str(user_model._meta.get_field(name).column)) for name in ("email", "phone")
+    ]
+    recipient = ", ".join(f"(SELECT u.{c} FROM {users} u WHERE u.id = {table}.recipient_id)" for c in user_columns)  # noqa: S608
+    sql = (
+        f"UPDATE {table} SET {', '.join(sets)} WHERE id = %s AND ({' OR '.join(claimable_any)}) "  # noqa: S608
+        f"RETURNING {', '.join(connection.ops.quote_name(c) for c in returned)}, {recipient}"
+    )
+    params.append(notification_id)
+    for _ in channels:
+        params += claimable
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = dict(zip([*returned, "email", "phone"], row, strict=True))
+    sms_to = Notification._meta.get_field("sms_to")
+    phone = user_model._meta.get_field("phone")
+    notification = Notification(
+        pk=notification_id,
+        **{name: values[name] for name in returned if name != "sms_to"},
+        sms_to=sms_to.from_db_value(values["sms_to"], None, connection),  # type: ignore[attr-defined]
+    )
+    notification.recipient = user_model(
+        pk=values["recipient_id"],
+        email=values["email"],
+        phone=phone.from_db_value(values["phone"], None, connection),  # type: ignore[attr-defined]
+    )
+    # Ours: with its lock held, a channel asked for is ``sending`` now only if this statement claimed it.
+    claimed = [channel for channel in channels if values[_STATUS_FIELD[channel]] == DeliveryStatus.SENDING]
+    return notification, claimed
+
+
+def _deliver_claimed(*, notification_id: int, channels: list[str], final_attempt: bool) -> dict[str, str]:
+    claim = _claim(notification_id, channels)
+    if claim is None:
+        return {}
+    notification, claimed = claim
     rows = Notification.objects.filter(pk=notification_id)
-    claimed = rows.filter(**{f"{status_field}__in": _claimable()}).update(**{status_field: DeliveryStatus.SENDING})
-    if not claimed:
-        return "not-pending"
-    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
-    to = channel_adapters.address(channel, notification.recipient, notification.sms_to)
-    if not to:
-        outcome: dict[str, Any] = {status_field: DeliveryStatus.SKIPPED}
-    else:
-        try:
-            channel_adapters.SENDERS[channel](notification, to)
-        except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"[:500]
-            if not final_attempt:
-                rows.update(**{status_field: DeliveryStatus.PENDING, _ERROR_FIELD[channel]: error})
-                raise
-            logger.exception("notification %s: %s delivery failed for good", notification_id, channel)
-            outcome = {status_field: DeliveryStatus.FAILED, _ERROR_FIELD[channel]: error}
+    outcomes: dict[str, str] = {}
+    retry: Exception | None = None
+    for channel in claimed:
+        status_field = _STATUS_FIELD[channel]
+        to = channel_adapters.address(channel, notification.recipient, notification.sms_to)
+        if not to:
+            outcome: dict[str, Any] = {status_field: DeliveryStatus.SKIPPED}
         else:
-            outcome = {
-                status_field: DeliveryStatus.SENT,
-                _SENT_AT_FIELD[channel]: timezone.now(),
-                _ERROR_FIELD[channel]: "",
-            }
-    if notification.kind in kinds.CONFIDENTIAL:
-        # The secret has gone (or never will): keep no copy of it.
-        outcome["body"] = kinds.SCRUBBED_BODY[kinds.language_for(notification.language)]
-    rows.update(**outcome)
-    return str(outcome[status_field])
+            try:
+                channel_adapters.SENDERS[channel](notification, to)
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"[:500]
+                if not final_attempt:
+                    rows.update(**{status_field: DeliveryStatus.PENDING, _ERROR_FIELD[channel]: error})
+                    outcomes[channel] = DeliveryStatus.PENDING
+                    retry = retry or exc
+                    continue
+                logger.exception("notification %s: %s delivery failed for good", notification_id, channel)
+                outcome = {status_field: DeliveryStatus.FAILED, _ERROR_FIELD[channel]: error}
+            else:
+                outcome = {
+                    status_field: DeliveryStatus.SENT,
+                    _SENT_AT_FIELD[channel]: timezone.now(),
+                    _ERROR_FIELD[channel]: "",
+                }
+        if notification.kind in kinds.CONFIDENTIAL:
+            # The secret has gone (or never will): keep no copy of it.
+            outcome["body"] = kinds.SCRUBBED_BODY[kinds.language_for(notification.language)]
+        rows.update(**outcome)
+        outcomes[channel] = str(outcome[status_field])
+    if retry is not None:
+        raise retry  # for the task's retry, once every other channel's outcome is recorded
+    return outcomes
 
 
 def notifications_redeliver_pending(*, now: dt.datetime | None = None) -> int:

@@ -15,9 +15,23 @@ from apps.core.tasks import portal_task
 from . import channels, services
 
 
+def _final_attempt(task: Any) -> bool:
+    return bool(task.request.is_eager) or task.request.retries >= task.max_retries
+
+
 def _deliver(task: Any, notification_id: int, channel: str) -> str:
-    final_attempt = bool(task.request.is_eager) or task.request.retries >= task.max_retries
-    return services.notification_deliver(notification_id=notification_id, channel=channel, final_attempt=final_attempt)
+    return services.notification_deliver(
+        notification_id=notification_id, channel=channel, final_attempt=_final_attempt(task)
+    )
+
+
+@portal_task(bind=True, name="notifications.deliver")
+def deliver(self: Any, notification_id: int, channels: list[str]) -> dict[str, str]:
+    """Several channels of one notification (what ``notify`` enqueues when more than one is pending):
+    one message, one claim; a retry sends only what is still pending."""
+    return services.notification_deliver_channels(
+        notification_id=notification_id, channels=channels, final_attempt=_final_attempt(self)
+    )
 
 
 @portal_task(bind=True, name="notifications.deliver_email")

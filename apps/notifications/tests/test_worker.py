@@ -52,8 +52,8 @@ def test_a_real_worker_delivers_once_after_commit(transactional_db, talent, sms_
             assert queued() == 0  # nothing is sent before the commit
         assert again.pk == notification.pk
 
-        # Committed: one e-mail and one SMS delivery wait on the broker, and nothing has run yet.
-        assert queued() == 2
+        # Committed: one message for the e-mail and the SMS waits on the broker, and nothing has run yet.
+        assert queued() == 1
         pending = Notification.objects.get(pk=notification.pk)
         assert (pending.email_status, pending.sms_status) == (DeliveryStatus.PENDING, DeliveryStatus.PENDING)
         assert task_runs.runs == [] and mail.outbox == [] and sms_outbox == []
@@ -66,8 +66,7 @@ def test_a_real_worker_delivers_once_after_commit(transactional_db, talent, sms_
         assert queued() == 0
         runs = sorted((run.task, run.args, run.result) for run in task_runs.runs)
         assert runs == [
-            ("notifications.deliver_email", (notification.pk,), "sent"),
-            ("notifications.deliver_sms", (notification.pk,), "sent"),
+            ("notifications.deliver", (notification.pk, ["email", "sms"]), {"email": "sent", "sms": "sent"})
         ]
         assert all(run.thread != test_thread and not run.is_eager for run in task_runs.runs)
         assert {run.routing_key for run in task_runs.runs} == {app.conf.task_default_queue}
