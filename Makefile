@@ -57,9 +57,11 @@ bench: install
 	$(PY) bench/generate.py
 	$(PY) bench/changelist.py
 	$(PY) bench/api_lists.py
+	$(PY) bench/school_matching.py --json bench/results.json
 	$(PY) bench/notifications.py --json bench/results.json
 	$(PY) bench/load.py --json bench/results.json
 	$(PY) bench/import_talents.py
+	$(PY) bench/apartment_draw.py --json bench/results.json
 
 # The English catalogue: collect the msgids (Chinese) into locale/en/LC_MESSAGES/django.po, then compile
 # django.mo, which is committed so `make run` needs no gettext. Needs gettext (apt-get install gettext).

@@ -45,3 +45,16 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             if IN_CI:
                 pytest.fail(f"{item.nodeid} needs {what}, which is missing under CI=true")
             pytest.skip(f"needs {what}")
+
+
+@pytest.fixture(autouse=True)
+def _celery_join_flag_reset():
+    """Celery's eager ``apply`` sets a process-wide "inside a task" flag around each task
+    (``celery.result.denied_join_result``) and restores what it read before. That is not thread-safe:
+    the race tests run eager tasks (pre-checks) in 20 threads at once, and two overlapping restores
+    can leave the flag set, after which every ``result.get()`` in this test process raises "Never
+    call result.get() within a task!". Reset it after each test, as a fresh process would have it."""
+    yield
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from apps.enterprises import web as enterprise_pages
+from apps.schools import web as school_pages
 from apps.workflow import web as application_pages
 
 from .my_urls import application_routes
@@ -19,5 +20,7 @@ urlpatterns = [
         enterprise_pages.employment_refuse_page,
         name="hr-employment-refuse",
     ),
+    path("nominations/", school_pages.nominations_page, name="hr-nominations"),
+    path("nominations/<int:pk>/withdraw/", school_pages.nomination_withdraw_page, name="hr-nomination-withdraw"),
     *application_routes("hr"),
 ]

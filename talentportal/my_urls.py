@@ -3,6 +3,7 @@
 from django.urls import path
 
 from apps.accounts import views as account_pages
+from apps.apartments import web as apartment_pages
 from apps.notifications import web as notification_pages
 from apps.talents import web as talent_pages
 from apps.workflow import web as application_pages
@@ -46,5 +47,9 @@ urlpatterns = [
     path("contact/", account_pages.contact_change_page, name="my-contact"),
     path("notifications/", notification_pages.notifications_page, name="my-notifications"),
     path("notifications/<int:pk>/read/", notification_pages.notification_read, name="my-notification-read"),
+    path("offers/", apartment_pages.offers_page, name="my-offers"),
+    path("offers/<int:pk>/accept/", apartment_pages.offer_answer, {"answer": "accept"}, name="my-offer-accept"),
+    path("offers/<int:pk>/decline/", apartment_pages.offer_answer, {"answer": "decline"}, name="my-offer-decline"),
+    path("leases/<int:pk>/renewal/", apartment_pages.lease_renewal, name="my-lease-renewal"),
     *application_routes("my"),
 ]

@@ -26,6 +26,8 @@ api_v1: list = [
     path("", include("apps.enterprises.urls")),
     path("", include("apps.reports.urls")),
     path("notifications/", include("apps.notifications.urls")),
+    path("schools/", include("apps.schools.urls")),
+    path("apartments/", include("apps.apartments.urls")),
     path("", include(workflow_public_urls.api_urlpatterns)),
     path("", include("apps.engagement.urls")),
     path("", include("apps.workflow.urls")),

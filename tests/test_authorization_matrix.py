@@ -133,7 +133,11 @@ def world(db) -> SimpleNamespace:
         code_hash="0" * 64,
         expires_at=done.completed_at.replace(year=done.completed_at.year + 1),
     )
+    schools = _school_world(people, ent_a, owner_profile)  # issue 13: a round and a nomination
+    apartments = _apartment_world(people, owner_profile, other_profile, done)  # issue 12
     return SimpleNamespace(
+        apartments=apartments,
+        schools=schools,
         people=people,
         ent_a=ent_a,
         ent_b=ent_b,
@@ -524,6 +528,218 @@ CASES += [
         "GET",
         lambda w: f"/admin/workflow/application/{A(w)}/categories/{w.holding.pk}/verify/",
         answers(403),
+        api=False,
+    ),
+]
+
+# --- issue 13: school places (apps.schools) ---------------------------------------------------
+
+
+def _school_world(people: dict[str, Any], ent_a: Any, owner_profile: Talent) -> SimpleNamespace:
+    """An open round with one school, and HR_OWN's nomination of the owner's child (its slot spent)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from apps.schools import services as school_services
+    from apps.schools.models import School
+    from apps.schools.tests.factories import child_id
+
+    today = timezone.localdate()
+    Quota.objects.create(enterprise=ent_a, kind=Quota.Kind.SCHOOL_PLACE, year=today.year, total=3)
+    school = School.objects.create(name="海珠区授权测试小学", stage=School.Stage.PRIMARY)
+    round_ = school_services.round_create(
+        actor=people[ADMIN],
+        year=today.year,
+        opens_on=today,
+        closes_on=today + dt.timedelta(days=7),
+        seats=[{"school": school.pk, "capacity": 1}],
+    )
+    nomination = school_services.nomination_create(
+        user=people[HR_OWN],
+        round_id=round_.pk,
+        talent_id=owner_profile.pk,
+        child_name="李小华",
+        child_id_number=child_id(7),
+        entry_grade=1,
+        preferences=[school.pk],
+    )
+    return SimpleNamespace(round=round_, nomination=nomination)
+
+
+# Rounds: HR (any enterprise: rounds are published to all) and staff; talents see none (404).
+SCHOOL_ROUND_READ = answers(404, anonymous=401, hr_own=200, hr_other=200, **staff(200))
+
+CASES += [
+    Case("school-round-detail", "GET", lambda w: f"/api/v1/schools/rounds/{w.schools.round.pk}/", SCHOOL_ROUND_READ),
+    Case(
+        "school-round-assignment",
+        "GET",
+        lambda w: f"/api/v1/schools/rounds/{w.schools.round.pk}/assignment/",
+        SCHOOL_ROUND_READ,
+    ),
+    Case(
+        "school-round-run",
+        "POST",
+        lambda w: f"/api/v1/schools/rounds/{w.schools.round.pk}/run/",
+        # A district admin's action: every other role 403 before anything is looked up.
+        answers(403, anonymous=401, district_admin=200),
+        writes=frozenset({ADMIN}),
+    ),
+    Case(
+        "school-nomination-detail",
+        "GET",
+        lambda w: f"/api/v1/schools/nominations/{w.schools.nomination.pk}/",
+        answers(404, anonymous=401, hr_own=200, **staff(200)),
+    ),
+    Case(
+        "school-nomination-withdraw",
+        "POST",
+        lambda w: f"/api/v1/schools/nominations/{w.schools.nomination.pk}/withdraw/",
+        # HR of the enterprise withdraws; staff see it but may not (403); anyone else 404.
+        answers(404, anonymous=401, hr_own=200, **staff(403)),
+        writes=frozenset({HR_OWN}),
+    ),
+    Case(
+        "hr-nomination-withdraw",
+        "POST",
+        lambda w: f"/hr/nominations/{w.schools.nomination.pk}/withdraw/",
+        answers(403, anonymous=LOGIN, hr_own=302, hr_other=404),
+        api=False,
+        writes=frozenset({HR_OWN}),
+    ),
+]
+
+# --- issue 12: talent apartments (apps.apartments) ---------------------------------------------
+
+
+def _apartment_world(
+    people: dict[str, Any], owner_profile: Talent, other_profile: Talent, done: Any
+) -> SimpleNamespace:
+    """A drawn batch whose only applicant, the owner, holds a pending offer; the other talent's current
+    lease (written directly) with a renewal request pending."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from apps.apartments import services as apartment_services
+    from apps.apartments.models import Lease, Offer, RenewalRequest, Unit
+    from apps.apartments.tests import factories as apartment_factories
+
+    admin = people[ADMIN]
+    offered, let = apartment_factories.units(["2b", "1b"])
+    batch = apartment_factories.batch([offered], by=admin)
+    apartment_factories.approved(people[OWNER], batch, ["2b"])
+    apartment_services.batch_freeze(batch_id=batch.pk, actor=admin)
+    apartment_services.batch_draw(batch_id=batch.pk, actor=admin)
+    today = timezone.localdate()
+    Unit.objects.filter(pk=let.pk).update(status=Unit.Status.OCCUPIED)
+    lease = Lease.objects.create(
+        unit=let, tenant=other_profile, application=done, start=today, end=today + dt.timedelta(days=365), rent=let.rent
+    )
+    renewal = RenewalRequest.objects.create(lease=lease, requested_end=lease.end + dt.timedelta(days=30))
+    return SimpleNamespace(batch=batch, offer=Offer.objects.get(batch=batch), lease=lease, renewal=renewal)
+
+
+# The offered talent answers; staff see the offer but may not answer for them over the API (403).
+APARTMENT_OFFER_ANSWER = answers(404, anonymous=401, owner=200, **staff(403))
+# A district admin's action on a drawn batch: freeze and draw again are the wrong state.
+APARTMENT_ADMIN_409 = answers(403, anonymous=401, district_admin=409)
+STAFF_WRITE = answers(403, anonymous=401, **staff(200))
+
+CASES += [
+    Case(
+        "apartment-batch-detail", "GET", lambda w: f"/api/v1/apartments/batches/{w.apartments.batch.pk}/", answers(200)
+    ),
+    Case(
+        "apartment-batch-freeze",
+        "POST",
+        lambda w: f"/api/v1/apartments/batches/{w.apartments.batch.pk}/freeze/",
+        APARTMENT_ADMIN_409,
+    ),
+    Case(
+        "apartment-batch-draw",
+        "GET",
+        lambda w: f"/api/v1/apartments/batches/{w.apartments.batch.pk}/draw/",
+        answers(200),
+        note="public record",
+    ),
+    Case(
+        "apartment-batch-draw",
+        "POST",
+        lambda w: f"/api/v1/apartments/batches/{w.apartments.batch.pk}/draw/",
+        APARTMENT_ADMIN_409,
+    ),
+    Case(
+        "apartment-batch-redraw",
+        "POST",
+        lambda w: f"/api/v1/apartments/batches/{w.apartments.batch.pk}/redraw/",
+        answers(403, anonymous=401, district_admin=200),
+        data=lambda w: {"reason": "授权测试"},
+        writes=frozenset({ADMIN}),
+    ),
+    Case(
+        "apartment-offer-accept",
+        "POST",
+        lambda w: f"/api/v1/apartments/offers/{w.apartments.offer.pk}/accept/",
+        APARTMENT_OFFER_ANSWER,
+        writes=frozenset({OWNER}),
+    ),
+    Case(
+        "apartment-offer-decline",
+        "POST",
+        lambda w: f"/api/v1/apartments/offers/{w.apartments.offer.pk}/decline/",
+        APARTMENT_OFFER_ANSWER,
+        writes=frozenset({OWNER}),
+    ),
+    Case(
+        "apartment-lease-renewal",
+        "POST",
+        lambda w: f"/api/v1/apartments/leases/{w.apartments.lease.pk}/renewal/",
+        # The tenant (the other talent) asks; a renewal is pending already: 409. Staff 403, others 404.
+        answers(404, anonymous=401, other_talent=409, **staff(403)),
+        data=lambda w: {"requested_end": str(w.apartments.renewal.requested_end)},
+    ),
+    Case(
+        "apartment-lease-move-out",
+        "POST",
+        lambda w: f"/api/v1/apartments/leases/{w.apartments.lease.pk}/move-out/",
+        STAFF_WRITE,
+        data=lambda w: {},
+        writes=frozenset(STAFF),
+    ),
+    Case(
+        "apartment-renewal-decide",
+        "POST",
+        lambda w: f"/api/v1/apartments/renewals/{w.apartments.renewal.pk}/decide/",
+        STAFF_WRITE,
+        data=lambda w: {"approve": False},
+        writes=frozenset(STAFF),
+    ),
+    # The talent's page: other roles 403, someone else's offer or lease 404, the owner's answer a redirect.
+    Case(
+        "my-offer-accept",
+        "POST",
+        lambda w: f"/my/offers/{w.apartments.offer.pk}/accept/",
+        answers(403, anonymous=LOGIN, owner=302, other_talent=404),
+        api=False,
+        writes=frozenset({OWNER}),
+    ),
+    Case(
+        "my-offer-decline",
+        "POST",
+        lambda w: f"/my/offers/{w.apartments.offer.pk}/decline/",
+        answers(403, anonymous=LOGIN, owner=302, other_talent=404),
+        api=False,
+        writes=frozenset({OWNER}),
+    ),
+    Case(
+        "my-lease-renewal",
+        "POST",
+        lambda w: f"/my/leases/{w.apartments.lease.pk}/renewal/",
+        # The tenant (the other talent): refused with a message (a renewal is pending), a redirect.
+        answers(403, anonymous=LOGIN, other_talent=302, owner=404),
+        data=lambda w: {"requested_end": str(w.apartments.renewal.requested_end)},
         api=False,
     ),
 ]

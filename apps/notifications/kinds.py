@@ -186,6 +186,33 @@ KINDS: dict[str, Texts] = {
             "如有疑问，请联系单位人事部门，或在个人信息中更正工作单位。"
         ),
     ),
+    # School places (apps.schools): the parent's result, and each nominating enterprise's summary.
+    "school_place.result": Texts(
+        gettext_noop("优质学位分配结果：{child_name}"),
+        gettext_noop(
+            "{child_name}的优质学位提名（编号 {number}）已完成分配。\n分配学校：{school}\n未获分配，原因：{reason}"
+        ),
+    ),
+    "school_place.round_results": Texts(
+        gettext_noop("优质学位分配结果已公布"),
+        gettext_noop("{round}的优质学位分配结果已公布：本企业提名获分配{assigned}人，未获分配{unassigned}人。"),
+    ),
+    # Talent apartments (apps.apartments): an offer, its last day, a lease coming to its end.
+    "apartment.offer": Texts(
+        gettext_noop("人才公寓配租通知：{unit}"),
+        gettext_noop(
+            "您的人才公寓申请（编号 {number}）在「{batch}」中获配租{unit}（{layout}，月租金{rent}元）。\n"
+            "请于{respond_by}前登录平台接受或放弃；逾期未答复视为放弃。"
+        ),
+    ),
+    "apartment.offer_reminder": Texts(
+        gettext_noop("今天是答复人才公寓配租的最后一天"),
+        gettext_noop("「{batch}」配租给您的{unit}须于今天（{respond_by}）答复，逾期视为放弃。"),
+    ),
+    "apartment.lease_expiring": Texts(
+        gettext_noop("人才公寓租约即将到期"),
+        gettext_noop("您承租的{unit}租约将于{end}到期。如需续租，请在到期前登录平台申请。"),
+    ),
     # The caller's own title and message, as given: nothing to translate.
     GENERIC: Texts("{title}", "{message}"),
 }

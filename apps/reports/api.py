@@ -42,6 +42,29 @@ class ShortageFiguresSerializer(serializers.Serializer):
     enterprises = serializers.IntegerField(help_text="distinct enterprises that introduced them")
 
 
+class SchoolFiguresSerializer(serializers.Serializer):
+    """School places (apps.schools): this year's quota and the results of this year's runs."""
+
+    year = serializers.IntegerField()
+    quota_enterprises = serializers.IntegerField()
+    quota_total = serializers.IntegerField()
+    quota_used = serializers.IntegerField()
+    nominations = serializers.IntegerField(help_text="not withdrawn")
+    assigned = serializers.IntegerField()
+    unassigned = serializers.IntegerField()
+    first_choice_share = serializers.FloatField(help_text="percent of this year's run nominations")
+    top3_share = serializers.FloatField()
+    unassigned_share = serializers.FloatField()
+
+
+class ApartmentFiguresSerializer(serializers.Serializer):
+    """Talent apartments (apps.apartments): the stock by status; more at /api/v1/apartments/occupancy/."""
+
+    units_total = serializers.IntegerField()
+    units_by_status = serializers.DictField(child=serializers.IntegerField(), help_text="{status: units}")
+    occupancy_percent = serializers.FloatField(help_text="occupied units, percent of all")
+
+
 class OverviewSerializer(serializers.Serializer):
     categories = CategoryFigureSerializer(many=True)
     high_level_total = serializers.IntegerField()
@@ -54,6 +77,8 @@ class OverviewSerializer(serializers.Serializer):
         child=serializers.DictField(child=serializers.IntegerField()),
         help_text="{service code: {status: count}}",
     )
+    schools = SchoolFiguresSerializer()
+    apartments = ApartmentFiguresSerializer()
 
 
 class OverviewView(APIView):

@@ -16,7 +16,9 @@ from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from apps.apartments import selectors as apartment_selectors
 from apps.enterprises.models import Enterprise, KeyEnterpriseListing, Quota, ShortageIntroduction
+from apps.schools import selectors as school_selectors
 from apps.talents.models import Talent, TalentCategory, TalentCategoryHolding
 
 POSTDOC = "postdoc"
@@ -166,4 +168,6 @@ def district_overview(*, today: dt.date | None = None) -> dict[str, Any]:
         "maker_spaces": {"count": places["maker_spaces"], "national": places["maker_national"]},
         "shortage_talents": {"count": by_code.get(SHORTAGE, 0), "enterprises": shortage_enterprises},
         "applications": application_counts(),
+        "schools": school_selectors.overview_figures(year=year),
+        "apartments": apartment_selectors.overview_figures(),
     }

@@ -59,8 +59,14 @@ class _Maker:
         self.count = 0
 
     def create(self, user: Any, service: str, talent: Any | None = None) -> int:
+        data = None
+        if service == "apartment":
+            # An apartment application names its batch and layouts: the apartments demo's open batch.
+            from apps.apartments.demo import open_batch_application_data
+
+            data = open_batch_application_data()
         application = services.application_create(
-            user=user, service_code=service, talent_id=talent.pk if talent is not None else None
+            user=user, service_code=service, talent_id=talent.pk if talent is not None else None, data=data
         )
         self.count += 1
         return application.pk
@@ -235,7 +241,8 @@ def seed(stdout=None) -> None:
 
     # Apartments, subsidies, school places: the early stages and a refusal at approval.
     make.submitted_pending_precheck(hr2, "apartment", b[8])
-    mine = make.submitted(me, "apartment")
+    # A draft: talent_demo's employer is still a claim, which an apartment submission refuses.
+    mine = make.create(me, "apartment")
     make.act(mine, "withdraw", me, note="已自行解决住房")
     subsidy_draft = make.create(hr, "subsidy", a[7])
     make.upload(hr, subsidy_draft, "subsidy", make.required["subsidy"][:2])

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "apps.workflow",
     "apps.residency",
     "apps.engagement",
+    "apps.schools",
+    "apps.apartments",
 ]
 
 MIDDLEWARE = [
@@ -187,7 +189,15 @@ CELERY_BEAT_SCHEDULE: dict = {
     "residency-green-card-expiry": {"task": "residency.green_card_expiry_scan", "schedule": crontab(hour=8, minute=0)},
     # Self-registered accounts never verified within a day free their username; expired API tokens go. Idempotent.
     "accounts-unverified-purge": {"task": "accounts.unverified_accounts_purge", "schedule": 60 * 60},
+    # Talent apartments: overdue offers expire (unit passed on), offer and lease-expiry reminders. Idempotent.
+    "apartments-offers-expire": {"task": "apartments.offers_expire_due", "schedule": 30 * 60},
+    "apartments-offers-remind": {"task": "apartments.offers_remind", "schedule": crontab(hour=9, minute=0)},
+    "apartments-leases-remind": {"task": "apartments.leases_remind_expiring", "schedule": crontab(hour=9, minute=30)},
 }
+# Talent apartments: working days to answer an offer; a lease's first term and its longest (renewals included).
+APARTMENTS_OFFER_RESPONSE_DAYS = int(env("APARTMENTS_OFFER_RESPONSE_DAYS", "3"))
+APARTMENTS_LEASE_TERM_MONTHS = int(env("APARTMENTS_LEASE_TERM_MONTHS", "12"))
+APARTMENTS_LEASE_MAX_MONTHS = int(env("APARTMENTS_LEASE_MAX_MONTHS", "36"))
 # Bounded retries with exponential backoff for every task built with apps.core.tasks.portal_task.
 CELERY_TASK_MAX_RETRIES = 5
 
@@ -363,6 +373,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Each model's own "status" choices get their own name in the schema (not Status3afEnum...).
+    "ENUM_NAME_OVERRIDES": {
+        "UnitStatusEnum": "apps.apartments.models.Unit.Status",
+        "BatchStatusEnum": "apps.apartments.models.Batch.Status",
+        "OfferStatusEnum": "apps.apartments.models.Offer.Status",
+        "LeaseStatusEnum": "apps.apartments.models.Lease.Status",
+        "RenewalStatusEnum": "apps.apartments.models.RenewalRequest.Status",
+        "RoundStatusEnum": "apps.schools.models.Round.Status",
+        "NominationStatusEnum": "apps.schools.models.Nomination.Status",
+        "ApplicationStatusEnum": "apps.workflow.states.Status",
+    },
 }
 
 # --- Logging ---------------------------------------------------------------------------------

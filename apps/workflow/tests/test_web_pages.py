@@ -1087,7 +1087,7 @@ def test_rating_get_is_405(owner, owner_client, staff):
 
 # --- query budgets -------------------------------------------------------------------------------
 
-MY_HOME_QUERIES = 10
+MY_HOME_QUERIES = 11  # +1: the parent's school-place results (apps.schools, one query whatever the count)
 DETAIL_QUERIES = 10
 HR_HOME_QUERIES = 15  # + the talents count, the applications pager count and the employment claims
 

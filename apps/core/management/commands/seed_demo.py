@@ -22,6 +22,8 @@ DEMO_MODULES = [
     "apps.talents.demo",
     "apps.workflow.demo",
     "apps.residency.demo",
+    "apps.schools.demo",
+    "apps.apartments.demo",
 ]
 
 
