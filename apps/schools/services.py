@@ -307,6 +307,8 @@ def nomination_create(
         service_code=SERVICE_CODE,
         talent_id=talent_id,
         data={"nomination": nomination.pk, "round": round_.pk},
+        # One open application per nomination, so a parent's two children are two open cases.
+        subject=nomination.number,
     )
     nomination.application = application
     nomination.save(update_fields=["number", "application", "updated_at"])

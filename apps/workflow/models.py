@@ -148,17 +148,20 @@ class Application(TimeStampedModel):
     precheck_report = models.JSONField(_("预审报告"), default=dict, blank=True)
     precheck_at = models.DateTimeField(null=True, blank=True)
     result = models.JSONField(_("办理结果"), default=dict, blank=True)
+    # What the application is about where one talent may rightly have several open at once for the
+    # same service: a school-place nomination (one per child). Empty for every other service.
+    subject = models.CharField(max_length=40, blank=True, default="", db_default="", editable=False)
 
     class Meta:
         ordering = ["-id"]
         verbose_name = _("申请")
         verbose_name_plural = _("申请")
         constraints = [
-            # One open application per talent per service; drafts are unlimited.
+            # One open application per talent per service (and subject); drafts are unlimited.
             models.UniqueConstraint(
-                fields=["applicant", "service"],
+                fields=["applicant", "service", "subject"],
                 condition=Q(status__in=sorted(OPEN)),
-                name="one_open_application_per_service",
+                name="one_open_application_per_subject",
             ),
         ]
         indexes = [

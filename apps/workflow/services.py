@@ -40,9 +40,13 @@ PROFILE_REQUIRED_FIELDS = ("name", "id_number", "phone")
 
 @transaction.atomic
 def application_create(
-    *, user: Any, service_code: str, talent_id: int | None = None, data: dict | None = None
+    *, user: Any, service_code: str, talent_id: int | None = None, data: dict | None = None, subject: str = ""
 ) -> Application:
-    """Create a draft. A talent applies for themselves; an HR user for a talent of their enterprise."""
+    """Create a draft. A talent applies for themselves; an HR user for a talent of their enterprise.
+
+    ``subject`` is for a service's own code only (never from a request): what the application is
+    about where one talent may have several open for the service at once (a school-place nomination,
+    one per child); the one-open rule then holds per subject."""
     service = ServiceDefinition.objects.filter(code=service_code, active=True).first()
     if service is None:
         raise ValidationFailed({"service": [gettext("没有该服务事项：%(code)s") % {"code": service_code}]})
@@ -75,6 +79,7 @@ def application_create(
         applicant=talent,
         submitted_by=user,
         enterprise=talent.employer if talent.confirmed_employer_id else None,
+        subject=subject,
     )
     application.data = steps.clean_data(dict(data or {}), application=application)
     application.save()
@@ -409,7 +414,10 @@ def application_act(
     if action in ("submit", "resubmit"):
         clash = (
             Application.objects.filter(
-                applicant_id=application.applicant_id, service_id=application.service_id, status__in=OPEN
+                applicant_id=application.applicant_id,
+                service_id=application.service_id,
+                subject=application.subject,
+                status__in=OPEN,
             )
             .exclude(pk=application.pk)
             .exists()

@@ -14,7 +14,7 @@ from apps.schools import matching, selectors, services
 from apps.schools.models import Nomination, Round, School
 from apps.talents.tests.factories import hold
 from apps.workflow.models import Application
-from apps.workflow.states import Status
+from apps.workflow.states import OPEN, Status
 
 from . import factories as f
 
@@ -144,6 +144,24 @@ def test_second_live_nomination_of_a_child_is_409_but_after_a_withdrawal_it_is_f
     again = f.nominate(w, w.parents[1], 1)
     assert again.status == Nomination.Status.NOMINATED
     assert _used(w.enterprise) == 1
+
+
+def test_a_parent_of_two_children_has_both_nominated_and_verified_in_one_round():
+    """Each nomination is its own open ``school_place`` application (the workflow's one-open rule holds
+    per nomination): twins of one key talent are both nominated, both verified, and both take part."""
+    w = f.world(capacities=(2, 1))
+    twins = [f.nominate(w, w.parents[0], 1), f.nominate(w, w.parents[0], 2)]
+    assert _used(w.enterprise) == 2
+    assert len({t.application.pk for t in twins}) == 2
+    # Both filed and submitted: two open cases of the same parent for the same service.
+    assert all(Application.objects.get(pk=t.application.pk).status in OPEN for t in twins)
+    for twin in twins:
+        f.verify(w, twin)
+    assert [t.status for t in twins] == [Nomination.Status.APPROVED] * 2
+    services.round_run(actor=w.admin, round_id=w.round.pk)
+    for twin in twins:
+        twin.refresh_from_db()
+    assert all(t.assigned_school_id is not None for t in twins)
 
 
 def test_no_slot_left_is_409_and_nothing_is_written():

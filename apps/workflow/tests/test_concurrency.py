@@ -2,7 +2,7 @@
 
 One open application per talent per service is checked in Python under the application's row
 lock, but two *different* drafts lock different rows, so both checks can pass; the partial unique
-index ``one_open_application_per_service`` is the backstop that turns the loser into a 409.
+index ``one_open_application_per_subject`` is the backstop that turns the loser into a 409.
 """
 
 from __future__ import annotations
