@@ -67,15 +67,15 @@ class CappedCountApiPaginator(CappedCountPaginator):
 
     @cached_property
     def count(self) -> int:
+        """The parent's capped count, remembered once it reached the cap."""
         key, seconds = self.count_cache_key, settings.API_LIST_COUNT_CACHE_SECONDS
         if key is None or not seconds or not isinstance(self.object_list, QuerySet):
             return super().count
         if cache.get(key):
             return AtLeast(self.count_cap)
-        counted = self.object_list.order_by()[: self.count_cap + 1].count()
-        if counted > self.count_cap:
+        counted = super().count
+        if isinstance(counted, AtLeast):
             cache.set(key, 1, seconds)
-            return AtLeast(self.count_cap)
         return counted
 
     def page(self, number: Any) -> Any:

@@ -122,7 +122,7 @@ class TalentSerializer(serializers.Serializer):
         at a page of 20 the generic path's per-field look-ups were most of the list's time (issue 10)."""
         held = CategoryHeldSerializer(context=self.context)
         employer = instance.employer
-        row = {
+        return {
             "id": instance.pk,
             "name": instance.name,
             "id_number_masked": instance.id_number_masked,
@@ -141,12 +141,6 @@ class TalentSerializer(serializers.Serializer):
             "claimed": self.get_claimed(instance),
             "updated_at": moment(instance.updated_at),
         }
-        for name in self._declared_extra:
-            row[name] = getattr(instance, name)
-        return row
-
-    # Plain attributes a subclass adds after the fields above (``TalentPersonalSerializer``).
-    _declared_extra: tuple[str, ...] = ()
 
     def get_claimed(self, talent: Talent) -> bool:
         return talent.user_id is not None
@@ -159,7 +153,8 @@ class TalentPersonalSerializer(TalentSerializer):
     id_number = serializers.CharField()
     phone = serializers.CharField()
 
-    _declared_extra = ("id_number", "phone")
+    def to_representation(self, instance: Talent) -> dict[str, Any]:
+        return {**super().to_representation(instance), "id_number": instance.id_number, "phone": instance.phone}
 
 
 # --- Input -------------------------------------------------------------------------------------
